@@ -1,0 +1,78 @@
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { requestId } from 'hono/request-id'
+import { setMetric, timing } from 'hono/timing'
+import { GenerationRecorder } from './analytics/recorder.ts'
+import type { AnalyticsSink } from './analytics/sink.ts'
+import type { Config } from './config/schema.ts'
+import type { AppEnv } from './context.ts'
+import { errorResponse } from './errors.ts'
+import type { Logger } from './log.ts'
+import type { Metrics } from './metrics.ts'
+import { clientAuth } from './middleware/client-auth.ts'
+import type { Paywalls } from './paywalls.ts'
+import { chatCompletions } from './routes/chat-completions.ts'
+import { healthRoutes } from './routes/health.ts'
+import { listModels } from './routes/models.ts'
+
+export interface AppOptions {
+  config: Config
+  paywalls: Paywalls
+  analytics: AnalyticsSink
+  metrics: Metrics
+  log: Logger
+  version: string
+  /** Upstream transport; the runtime's `fetch` unless an adapter brings a faster one. */
+  fetch?: typeof fetch
+}
+
+/** First path segments that are routes of their own, never a `/{user}/` prefix (SPEC §2). */
+const RESERVED_SEGMENTS = new Set(['v1', 'v1beta', 'admin', 'healthz', 'readyz', 'metrics'])
+
+/** The proxy as a runtime-neutral Hono app: the Node and Deno entry files only serve it. */
+export function createApp(options: AppOptions): Hono<AppEnv> {
+  const { config, metrics, log } = options
+  const upstreamFetch = options.fetch ?? ((input, init) => fetch(input, init))
+  const recorder = new GenerationRecorder(options.analytics, metrics, log, options.version)
+
+  const v1 = new Hono<AppEnv>()
+  v1.use(clientAuth(() => options.paywalls))
+  v1.post(
+    '/chat/completions',
+    bodyLimit({
+      maxSize: config.server.maxBodyBytes,
+      onError: (c) =>
+        errorResponse(c, 413, `The request body is larger than the ${config.server.maxBodyBytes} bytes this proxy accepts (server.maxBodyBytes).`, 'request_too_large'),
+    }),
+    chatCompletions({ recorder, metrics, fetch: upstreamFetch, upstreamTimeoutMs: config.server.upstreamTimeoutMs }),
+  )
+  v1.get('/models', listModels({ fetch: upstreamFetch, log }))
+
+  const app = new Hono<AppEnv>()
+  app.use(requestId({ headerName: 'X-Openstack-Request-Id' }))
+  app.use(timing({ total: false, autoEnd: false }))
+  app.use(async (c, next) => {
+    const startedMs = performance.now()
+    await next()
+    const traceId = c.get('traceId')
+    if (traceId) c.res.headers.set('X-Openstack-Trace-Id', traceId)
+    // Responses the proxy made itself: all of their time is the proxy's.
+    if (!c.get('metric')?.headers.some((h) => h.startsWith('proxy;'))) {
+      setMetric(c, 'proxy', performance.now() - startedMs, 'OpenStack proxy overhead')
+    }
+  })
+  app.route('/', healthRoutes(() => true))
+  app.get('/metrics', (c) => c.text(metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }))
+  app.route('/v1', v1)
+  app.use('/:user/v1/*', async (c, next) => {
+    if (RESERVED_SEGMENTS.has(c.req.param('user'))) return c.notFound()
+    await next()
+  })
+  app.route('/:user/v1', v1)
+  app.notFound((c) => errorResponse(c, 404, `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`, 'not_found'))
+  app.onError((error, c) => {
+    log('error', 'unhandled error', { requestId: c.get('requestId'), error: error instanceof Error ? error.message : String(error) })
+    return errorResponse(c, 500, 'The proxy failed to handle this request.', 'internal_error')
+  })
+  return app
+}

@@ -1,0 +1,41 @@
+import type { Hono } from 'hono'
+import { PostHogSink } from './analytics/posthog.ts'
+import { createApp } from './app.ts'
+import { type Env, loadConfig } from './config/load.ts'
+import type { Config } from './config/schema.ts'
+import type { AppEnv } from './context.ts'
+import type { Logger } from './log.ts'
+import { Metrics } from './metrics.ts'
+import { Paywalls } from './paywalls.ts'
+import { VERSION } from './version.ts'
+
+export const DEFAULT_CONFIG_PATH = './openstack.config.json'
+/** How long SIGTERM waits for in-flight requests and the final flush. */
+export const SHUTDOWN_TIMEOUT_MS = 10_000
+
+export interface Proxy {
+  app: Hono<AppEnv>
+  config: Config
+  /** Flushes analytics; call after the server stopped taking requests. */
+  flush(timeoutMs: number): Promise<void>
+}
+
+export type BootstrapResult = { ok: true; proxy: Proxy } | { ok: false; errors: string[] }
+
+/** Everything both runtimes do the same way: config, paywalls, analytics, app. */
+export function bootstrap(configText: string | null, env: Env, configSource: string, log: Logger): BootstrapResult {
+  const loaded = loadConfig(configText, env, configSource)
+  if (!loaded.ok) return loaded
+  const config = loaded.config
+  const built = Paywalls.build(config)
+  if (!built.ok) return built
+  const metrics = new Metrics()
+  const analytics = new PostHogSink({
+    flushAt: config.analytics.flushAt,
+    flushIntervalMs: config.analytics.flushIntervalMs,
+    log,
+    metrics,
+  })
+  const app = createApp({ config, paywalls: built.paywalls, analytics, metrics, log, version: VERSION })
+  return { ok: true, proxy: { app, config, flush: (timeoutMs) => analytics.shutdown(timeoutMs) } }
+}
