@@ -1,5 +1,4 @@
 import { Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import { requestId } from 'hono/request-id'
 import { setMetric, timing } from 'hono/timing'
 import { GenerationRecorder } from './analytics/recorder.ts'
@@ -9,6 +8,7 @@ import type { AppEnv } from './context.ts'
 import { errorResponse } from './errors.ts'
 import type { Logger } from './log.ts'
 import type { Metrics } from './metrics.ts'
+import { limitBody } from './middleware/body-limit.ts'
 import { clientAuth } from './middleware/client-auth.ts'
 import type { Paywalls } from './paywalls.ts'
 import { chatCompletions } from './routes/chat-completions.ts'
@@ -39,11 +39,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   v1.use(clientAuth(() => options.paywalls))
   v1.post(
     '/chat/completions',
-    bodyLimit({
-      maxSize: config.server.maxBodyBytes,
-      onError: (c) =>
-        errorResponse(c, 413, `The request body is larger than the ${config.server.maxBodyBytes} bytes this proxy accepts (server.maxBodyBytes).`, 'request_too_large'),
-    }),
+    limitBody(config.server.maxBodyBytes),
     chatCompletions({ recorder, metrics, fetch: upstreamFetch, upstreamTimeoutMs: config.server.upstreamTimeoutMs }),
   )
   v1.get('/models', listModels({ fetch: upstreamFetch, log }))
@@ -54,6 +50,8 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.use(async (c, next) => {
     const startedMs = performance.now()
     await next()
+    // Set on c.res itself: handlers that relay an upstream Response bypass c.header().
+    c.res.headers.set('X-Openstack-Request-Id', c.get('requestId'))
     const traceId = c.get('traceId')
     if (traceId) c.res.headers.set('X-Openstack-Trace-Id', traceId)
     // Responses the proxy made itself: all of their time is the proxy's.

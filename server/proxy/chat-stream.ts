@@ -55,45 +55,52 @@ export function relayChatStream(upstream: ReadableStream<Uint8Array>, options: C
 
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      let chunk: ReadableStreamReadResult<Uint8Array>
-      try {
-        chunk = await reader.read()
-      } catch {
-        // Tell the client in the stream itself: SDKs raise an error for a `data: {"error":…}` event.
-        controller.enqueue(encoder.encode(MID_STREAM_ERROR))
-        controller.close()
-        finish({ kind: 'failed', reason: 'upstream connection lost mid-stream' })
-        return
-      }
-      if (chunk.done) {
-        const rest = splitter.rest + decoder.decode()
-        if (options.stripUsageChunk && rest !== '') controller.enqueue(encoder.encode(rest))
-        controller.close()
-        finish({ kind: 'done' })
-        return
-      }
-      lastByteAt = performance.now()
-      const heldBefore = splitter.rest !== ''
-      const events = splitter.push(decoder.decode(chunk.value, { stream: true }))
-      let kept = ''
-      let dropped = false
-      for (const event of events) {
-        const parsed = parseChunk(event.data)
-        if (parsed !== undefined) {
-          accumulator.add(parsed)
-          if (firstTokenAt === null && carriesOutput(parsed)) firstTokenAt = lastByteAt
-          if (options.stripUsageChunk && isUsageOnly(parsed)) {
-            dropped = true
-            continue
-          }
+      // A pull must enqueue or close: a read that yields nothing to send (a held partial event, the
+      // cut usage chunk) reads on, or the client's pending read would wait forever.
+      for (;;) {
+        let chunk: ReadableStreamReadResult<Uint8Array>
+        try {
+          chunk = await reader.read()
+        } catch {
+          // Tell the client in the stream itself: SDKs raise an error for a `data: {"error":…}` event.
+          controller.enqueue(encoder.encode(MID_STREAM_ERROR))
+          controller.close()
+          finish({ kind: 'failed', reason: 'upstream connection lost mid-stream' })
+          return
         }
-        kept += event.raw
-      }
-      if (!options.stripUsageChunk || (!dropped && !heldBefore && splitter.rest === '')) {
-        controller.enqueue(chunk.value)
-      } else if (kept !== '') {
-        // Only whole events go out while the usage chunk may still have to be cut.
-        controller.enqueue(encoder.encode(kept))
+        if (chunk.done) {
+          const rest = splitter.rest + decoder.decode()
+          if (options.stripUsageChunk && rest !== '') controller.enqueue(encoder.encode(rest))
+          controller.close()
+          finish({ kind: 'done' })
+          return
+        }
+        lastByteAt = performance.now()
+        const heldBefore = splitter.rest !== ''
+        const events = splitter.push(decoder.decode(chunk.value, { stream: true }))
+        let kept = ''
+        let dropped = false
+        for (const event of events) {
+          const parsed = parseChunk(event.data)
+          if (parsed !== undefined) {
+            accumulator.add(parsed)
+            if (firstTokenAt === null && carriesOutput(parsed)) firstTokenAt = lastByteAt
+            if (options.stripUsageChunk && isUsageOnly(parsed)) {
+              dropped = true
+              continue
+            }
+          }
+          kept += event.raw
+        }
+        if (!options.stripUsageChunk || (!dropped && !heldBefore && splitter.rest === '')) {
+          controller.enqueue(chunk.value)
+          return
+        }
+        if (kept !== '') {
+          // Only whole events go out while the usage chunk may still have to be cut.
+          controller.enqueue(encoder.encode(kept))
+          return
+        }
       }
     },
     cancel() {

@@ -91,9 +91,11 @@ export function chatCompletions(deps: ChatDeps) {
     }
 
     const decision = deps.recorder.decide(paywall, user.userId)
-    if (decision === 'missing-user') {
-      c.header('X-Openstack-Analytics', 'dropped; reason=missing-user')
-      deps.metrics.inc('openstack_events_dropped_total', { reason: 'missing-user' })
+    if (decision === 'missing-user') deps.metrics.inc('openstack_events_dropped_total', { reason: 'missing-user' })
+    /** Headers of the proxy's own on every answer from here on. */
+    const withProxyHeaders = (headers: Headers) => {
+      if (decision === 'missing-user') headers.set('X-Openstack-Analytics', 'dropped; reason=missing-user')
+      return headers
     }
     const start: GenerationStart = {
       paywall,
@@ -143,7 +145,9 @@ export function chatCompletions(deps: ChatDeps) {
       })
       const code = upstream.status === 504 ? 'upstream_timeout' : upstream.status === 499 ? 'client_closed' : 'upstream_unreachable'
       // 499 is for the event only: the client is gone, any status will do for the socket.
-      return errorResponse(c, upstream.status === 499 ? 502 : upstream.status, `${upstream.reason}.`, code)
+      const failed = errorResponse(c, upstream.status === 499 ? 502 : upstream.status, `${upstream.reason}.`, code)
+      withProxyHeaders(failed.headers)
+      return failed
     }
 
     const headersMs = performance.now()
@@ -168,7 +172,7 @@ export function chatCompletions(deps: ChatDeps) {
         },
       })
       reportTiming(headersMs)
-      return new Response(streamed, { status: response.status, headers: response.headers })
+      return new Response(streamed, { status: response.status, headers: withProxyHeaders(new Headers(response.headers)) })
     }
 
     // Non-streamed (or an upstream error): read it whole, answer with the very same bytes.
@@ -177,7 +181,7 @@ export function chatCompletions(deps: ChatDeps) {
     const json = parseJson(bytes)
     const completion = response.ok ? completionFromChatJson(json) : EMPTY_COMPLETION
     const cost = response.ok ? deps.recorder.costOf(start, completion) : null
-    const headers = new Headers(response.headers)
+    const headers = withProxyHeaders(new Headers(response.headers))
     if (cost) headers.set('X-Openstack-Cost-Usd', String(cost.totalUsd))
     record(start, {
       httpStatus: response.status,

@@ -4,6 +4,12 @@ import { redactBase64 } from './redact.ts'
 import { capEventSize, MAX_EVENT_BYTES } from './truncate.ts'
 import type { GenerationRecord, PostHogEvent } from './types.ts'
 
+/**
+ * Room left under the cap for what travels with the properties: distinct id, uuid, timestamp, and the
+ * properties the PostHog client adds itself ($lib, $lib_version, $is_server, $geoip_disable, …).
+ */
+const ENVELOPE_BYTES = 4096
+
 /** Property names custom properties may never set (besides anything starting with `$`). */
 const RESERVED_PROPERTIES = new Set([
   'openstack_paywall_id', 'openstack_project_id', 'openstack_request_id', 'distinct_id',
@@ -84,7 +90,7 @@ export function buildGenerationEvent(record: GenerationRecord): PostHogEvent {
     distinctId,
     uuid: record.uuid,
     timestamp: record.startedAt,
-    properties: capEventSize(props, MAX_EVENT_BYTES),
+    properties: capEventSize(props, MAX_EVENT_BYTES - ENVELOPE_BYTES),
   }
 }
 
