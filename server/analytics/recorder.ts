@@ -71,7 +71,10 @@ export class GenerationRecorder {
     })
   }
 
-  /** Builds and hands over the event after the response has ended, off the request path. */
+  /**
+   * Builds and hands over the event after the response has ended, off the request path. Requests that
+   * get no event (analytics off, no user) still count towards the unknown-price metric.
+   */
   record(start: GenerationStart, end: GenerationEnd): void {
     setTimeout(() => {
       try {
@@ -90,7 +93,7 @@ export class GenerationRecorder {
       this.metrics.inc('openstack_unknown_price_total', { provider: provider.definition.id, model: servedModel })
     }
     const posthog = paywall.config.posthog
-    if (!posthog.enabled || !posthog.apiKey) return
+    if (this.decide(paywall, start.userId) !== 'send' || !posthog.apiKey) return
     const event = buildGenerationEvent({
       eventName: '$ai_generation',
       uuid: start.uuid,

@@ -7,7 +7,7 @@ import { resolveRoute } from '../../shared/providers/routing.ts'
 import { readRequestMeta } from '../../shared/request-meta/index.ts'
 import type { Json, JsonObject } from '../../shared/types.ts'
 import { resolveUserId } from '../../shared/user-id/index.ts'
-import { EMPTY_COMPLETION, type GenerationRecorder, type GenerationStart } from '../analytics/recorder.ts'
+import { EMPTY_COMPLETION, type GenerationEnd, type GenerationRecorder, type GenerationStart } from '../analytics/recorder.ts'
 import type { AppEnv } from '../context.ts'
 import { errorResponse } from '../errors.ts'
 import type { Metrics } from '../metrics.ts'
@@ -113,8 +113,7 @@ export function chatCompletions(deps: ChatDeps) {
       startedAt,
       startedMs,
     }
-    const record: GenerationRecorder['record'] =
-      decision === 'missing-user' ? () => {} : (s, e) => deps.recorder.record(s, e)
+    const record = (end: GenerationEnd) => deps.recorder.record(start, end)
     const count = (status: number) =>
       deps.metrics.inc('openstack_requests_total', { route: 'chat_completions', provider: provider.definition.id, status: String(status) })
 
@@ -136,7 +135,7 @@ export function chatCompletions(deps: ChatDeps) {
 
     if (!upstream.ok) {
       count(upstream.status)
-      record(start, {
+      record({
         httpStatus: upstream.status,
         error: { message: upstream.reason, type: 'proxy_error', code: String(upstream.status) },
         completion: EMPTY_COMPLETION,
@@ -162,7 +161,7 @@ export function chatCompletions(deps: ChatDeps) {
           const status = summary.end.kind === 'done' ? response.status : summary.end.kind === 'cancelled' ? 499 : 502
           const message =
             summary.end.kind === 'cancelled' ? 'client closed the connection' : summary.end.kind === 'failed' ? summary.end.reason : null
-          record(start, {
+          record({
             httpStatus: status,
             error: message === null ? null : { message, type: 'proxy_error', code: String(status) },
             completion: summary.completion,
@@ -183,7 +182,7 @@ export function chatCompletions(deps: ChatDeps) {
     const cost = response.ok ? deps.recorder.costOf(start, completion) : null
     const headers = withProxyHeaders(new Headers(response.headers))
     if (cost) headers.set('X-Openstack-Cost-Usd', String(cost.totalUsd))
-    record(start, {
+    record({
       httpStatus: response.status,
       error: response.ok ? null : upstreamError(json, response.status),
       completion,

@@ -18,9 +18,10 @@
  * that starts with `scenario:<name>`; anything after the name is ignored.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
+import type { Socket } from 'node:net'
 import { randomBytes } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
+import { listenOnLoopback } from './listen.ts'
 
 /** Text of the default answer. */
 export const FAKE_TEXT = 'Hello from the fake upstream!'
@@ -437,16 +438,20 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
 
     // --- streaming ---
     const includeUsage = body.stream_options?.include_usage === true
-    const chunk = (delta: Record<string, unknown>, finishReason: string | null) => ({
+    const envelope = (rest: Record<string, unknown>) => ({
       id,
       object: 'chat.completion.chunk',
       created,
       model,
       service_tier: 'default',
       system_fingerprint: systemFingerprint,
-      choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
-      ...(includeUsage ? { usage: null } : {}),
+      ...rest,
     })
+    const chunk = (delta: Record<string, unknown>, finishReason: string | null) =>
+      envelope({
+        choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+        ...(includeUsage ? { usage: null } : {}),
+      })
 
     const events: unknown[] = []
     if (plan.toolCalls) {
@@ -471,16 +476,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     if (plan.resetAfter === undefined) {
       events.push(chunk({}, plan.finishReason))
       if (includeUsage) {
-        events.push({
-          id,
-          object: 'chat.completion.chunk',
-          created,
-          model,
-          service_tier: 'default',
-          system_fingerprint: systemFingerprint,
-          choices: [],
-          usage: plan.usage,
-        })
+        events.push(envelope({ choices: [], usage: plan.usage }))
       }
       events.push('[DONE]')
     }
@@ -517,14 +513,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     res.end()
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
-  const { port } = server.address() as AddressInfo
+  const port = await listenOnLoopback(server)
   const origin = `http://127.0.0.1:${port}`
 
   const poll = (cond: () => boolean, timeoutMs: number, describe: () => string) =>

@@ -9,8 +9,9 @@
  * two ways the product contract requires: `uuid` must be a UUIDv7 and `timestamp` must be present.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
+import type { Socket } from 'node:net'
 import { gunzipSync } from 'node:zlib'
+import { listenOnLoopback } from './listen.ts'
 
 export const MAX_BODY_BYTES = 20 * 1024 * 1024
 export const MAX_EVENT_BYTES = 1024 * 1024
@@ -299,14 +300,7 @@ export async function startFakePostHog(): Promise<FakePostHog> {
     for (const w of [...waiters]) w()
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
-  const { port } = server.address() as AddressInfo
+  const port = await listenOnLoopback(server)
 
   /** Resolves with what `found` returns once it is defined; rejects after timeoutMs listing what arrived. */
   function waitUntil<T>(found: () => T | undefined, expected: string, timeoutMs: number): Promise<T> {

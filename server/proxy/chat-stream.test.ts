@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest'
+import { relayChatStream, type StreamSummary } from './chat-stream.ts'
+
+const encoder = new TextEncoder()
+const chunk = (delta: object, extra: object = {}) =>
+  `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', model: 'gpt-4o-mini-2024-07-18', choices: [{ index: 0, delta, finish_reason: null }], usage: null, ...extra })}\n\n`
+const usageChunk = `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', choices: [], usage: { prompt_tokens: 5, completion_tokens: 2 } })}\n\n`
+const SSE = [chunk({ role: 'assistant', content: '' }), chunk({ content: 'Hi' }), chunk({ content: ' there' }), usageChunk, 'data: [DONE]\n\n'].join('')
+
+/** An upstream body delivering `text` in pieces cut at the given byte offsets. */
+function upstream(text: string, cuts: number[]): ReadableStream<Uint8Array> {
+  const bytes = encoder.encode(text)
+  const bounds = [0, ...cuts, bytes.length]
+  let i = 0
+  return new ReadableStream({
+    pull(controller) {
+      if (i + 1 >= bounds.length) return controller.close()
+      controller.enqueue(bytes.slice(bounds[i], bounds[i + 1]))
+      i++
+    },
+  })
+}
+
+async function relay(body: ReadableStream<Uint8Array>, stripUsageChunk: boolean) {
+  let summary: StreamSummary | undefined
+  const out = relayChatStream(body, { stripUsageChunk, cancelUpstream: () => {}, onEnd: (s) => (summary = s) })
+  const text = await new Response(out).text()
+  return { text, summary: summary! }
+}
+
+describe('relayChatStream', () => {
+  it('passes the stream through byte for byte when nothing is cut, and merges it for the event', async () => {
+    const { text, summary } = await relay(upstream(SSE, [10, 100, 101, 250]), false)
+    expect(text).toBe(SSE)
+    expect(summary.end).toEqual({ kind: 'done' })
+    expect(summary.completion.choices).toEqual([{ role: 'assistant', content: [{ type: 'text', text: 'Hi there' }] }])
+    expect(summary.completion.usage).toMatchObject({ inputTokens: 5, outputTokens: 2 })
+    expect(summary.firstTokenAt).not.toBeNull()
+  })
+
+  it('cuts only the usage-only chunk, however the bytes are split', async () => {
+    const expected = SSE.replace(usageChunk, '')
+    const usageStart = SSE.indexOf(usageChunk)
+    for (const cuts of [[], [usageStart], [usageStart + 7], [usageStart - 3, usageStart + 20], Array.from({ length: SSE.length - 1 }, (_, i) => i + 1)]) {
+      const { text, summary } = await relay(upstream(SSE, cuts), true)
+      expect(text).toBe(expected)
+      expect(summary.completion.usage).toMatchObject({ inputTokens: 5, outputTokens: 2 })
+    }
+  })
+
+  it('keeps multi-byte characters whole across chunk boundaries', async () => {
+    const sse = chunk({ content: 'héllo 👋' }) + 'data: [DONE]\n\n'
+    const emoji = encoder.encode(sse).indexOf(0xf0)
+    const { summary } = await relay(upstream(sse, [emoji + 1, emoji + 2]), true)
+    expect(summary.completion.choices[0]?.content).toEqual([{ type: 'text', text: 'héllo 👋' }])
+  })
+
+  it('ends with an SSE error event and a failed summary when the upstream breaks', async () => {
+    let sent = false
+    const broken = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent) return controller.error(new Error('socket hang up'))
+        sent = true
+        controller.enqueue(encoder.encode(chunk({ content: 'Hi' })))
+      },
+    })
+    const { text, summary } = await relay(broken, true)
+    expect(text).toContain('"code":"upstream_disconnected"')
+    expect(summary.end).toMatchObject({ kind: 'failed' })
+    expect(summary.completion.choices[0]?.content).toEqual([{ type: 'text', text: 'Hi' }])
+  })
+
+  it('reports a cancelled stream and cancels the upstream when the client goes away', async () => {
+    let cancelledUpstream = ''
+    let summary: StreamSummary | undefined
+    const out = relayChatStream(upstream(SSE, [100]), {
+      stripUsageChunk: false,
+      cancelUpstream: (reason) => (cancelledUpstream = reason),
+      onEnd: (s) => (summary = s),
+    })
+    const reader = out.getReader()
+    await reader.read()
+    await reader.cancel()
+    expect(cancelledUpstream).toBe('client closed the connection')
+    expect(summary?.end).toEqual({ kind: 'cancelled' })
+  })
+})
