@@ -1,8 +1,7 @@
 import { Hono } from 'hono'
 import { requestId } from 'hono/request-id'
 import { setMetric, timing } from 'hono/timing'
-import { GenerationRecorder } from './analytics/recorder.ts'
-import type { AnalyticsSink } from './analytics/sink.ts'
+import type { GenerationRecorder } from './analytics/recorder.ts'
 import type { Config } from './config/schema.ts'
 import type { AppEnv } from './context.ts'
 import { errorResponse } from './errors.ts'
@@ -18,10 +17,11 @@ import { listModels } from './routes/models.ts'
 export interface AppOptions {
   config: Config
   paywalls: Paywalls
-  analytics: AnalyticsSink
+  recorder: GenerationRecorder
   metrics: Metrics
   log: Logger
-  version: string
+  /** True once shutdown began: answers then close their connection so keep-alive clients let go. */
+  draining: () => boolean
   /** Upstream transport; the runtime's `fetch` unless an adapter brings a faster one. */
   fetch?: typeof fetch
 }
@@ -33,7 +33,7 @@ const RESERVED_SEGMENTS = new Set(['v1', 'v1beta', 'admin', 'healthz', 'readyz',
 export function createApp(options: AppOptions): Hono<AppEnv> {
   const { config, metrics, log } = options
   const upstreamFetch = options.fetch ?? ((input, init) => fetch(input, init))
-  const recorder = new GenerationRecorder(options.analytics, metrics, log, options.version)
+  const { recorder } = options
 
   const v1 = new Hono<AppEnv>()
   v1.use(clientAuth(() => options.paywalls))
@@ -54,6 +54,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     c.res.headers.set('X-Openstack-Request-Id', c.get('requestId'))
     const traceId = c.get('traceId')
     if (traceId) c.res.headers.set('X-Openstack-Trace-Id', traceId)
+    if (options.draining()) c.res.headers.set('Connection', 'close')
     // Responses the proxy made itself: all of their time is the proxy's.
     if (!c.get('metric')?.headers.some((h) => h.startsWith('proxy;'))) {
       setMetric(c, 'proxy', performance.now() - startedMs, 'OpenStack proxy overhead')

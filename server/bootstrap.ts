@@ -1,5 +1,6 @@
 import type { Hono } from 'hono'
 import { PostHogSink } from './analytics/posthog.ts'
+import { GenerationRecorder } from './analytics/recorder.ts'
 import { createApp } from './app.ts'
 import { type Env, loadConfig } from './config/load.ts'
 import type { Config } from './config/schema.ts'
@@ -16,7 +17,9 @@ export const SHUTDOWN_TIMEOUT_MS = 10_000
 export interface Proxy {
   app: Hono<AppEnv>
   config: Config
-  /** Flushes analytics; call after the server stopped taking requests. */
+  /** Shutdown began: from now on every answer closes its connection. */
+  drain(): void
+  /** Sends every pending event; call once the server stopped taking requests. */
   flush(timeoutMs: number): Promise<void>
 }
 
@@ -36,6 +39,12 @@ export function bootstrap(configText: string | null, env: Env, configSource: str
     log,
     metrics,
   })
-  const app = createApp({ config, paywalls: built.paywalls, analytics, metrics, log, version: VERSION })
-  return { ok: true, proxy: { app, config, flush: (timeoutMs) => analytics.shutdown(timeoutMs) } }
+  const recorder = new GenerationRecorder(analytics, metrics, log, VERSION)
+  let draining = false
+  const app = createApp({ config, paywalls: built.paywalls, recorder, metrics, log, draining: () => draining })
+  const flush = async (timeoutMs: number) => {
+    recorder.flushPending()
+    await analytics.shutdown(timeoutMs)
+  }
+  return { ok: true, proxy: { app, config, drain: () => (draining = true), flush } }
 }

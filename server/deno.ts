@@ -21,7 +21,7 @@ if (!started.ok) {
   log('error', 'invalid configuration', { path: configPath, errors: started.errors })
   Deno.exit(1)
 }
-const { app, config, flush } = started.proxy
+const { app, config, drain, flush } = started.proxy
 
 const server = Deno.serve(
   {
@@ -33,14 +33,16 @@ const server = Deno.serve(
 )
 
 let stopping = false
+/** Stop accepting, let in-flight requests finish (up to the timeout), then send every pending event. */
 async function stop(signal: string) {
   if (stopping) return
   stopping = true
   log('info', 'shutting down', { signal })
-  const forced = setTimeout(() => Deno.exit(1), SHUTDOWN_TIMEOUT_MS + 2000)
-  await server.shutdown()
+  drain()
+  const timeout = new Promise<false>((resolve) => setTimeout(() => resolve(false), SHUTDOWN_TIMEOUT_MS))
+  const finished = await Promise.race([server.shutdown().then(() => true), timeout])
+  if (!finished) log('warn', 'requests still in flight at the shutdown timeout were cut', { timeoutMs: SHUTDOWN_TIMEOUT_MS })
   await flush(SHUTDOWN_TIMEOUT_MS)
-  clearTimeout(forced)
   Deno.exit(0)
 }
 Deno.addSignalListener('SIGTERM', () => void stop('SIGTERM'))

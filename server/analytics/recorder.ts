@@ -71,18 +71,31 @@ export class GenerationRecorder {
     })
   }
 
+  /** Events waiting for their turn off the request path. */
+  private readonly pending: Array<() => void> = []
+  private scheduled = false
+
   /**
    * Builds and hands over the event after the response has ended, off the request path. Requests that
    * get no event (analytics off, no user) still count towards the unknown-price metric.
    */
   record(start: GenerationStart, end: GenerationEnd): void {
-    setTimeout(() => {
+    this.pending.push(() => this.emit(start, end))
+    if (this.scheduled) return
+    this.scheduled = true
+    setTimeout(() => this.flushPending(), 0)
+  }
+
+  /** Builds and hands over every waiting event now; shutdown calls it before flushing PostHog. */
+  flushPending(): void {
+    this.scheduled = false
+    for (const job of this.pending.splice(0)) {
       try {
-        this.emit(start, end)
+        job()
       } catch (error) {
-        this.log('error', 'could not build the analytics event', { requestId: start.requestId, error: String(error) })
+        this.log('error', 'could not build the analytics event', { error: String(error) })
       }
-    }, 0)
+    }
   }
 
   private emit(start: GenerationStart, end: GenerationEnd): void {
