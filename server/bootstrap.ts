@@ -14,12 +14,23 @@ export const DEFAULT_CONFIG_PATH = './openstack.config.json'
 /** How long SIGTERM waits for in-flight requests and the final flush. */
 export const SHUTDOWN_TIMEOUT_MS = 10_000
 
+/** What graceful shutdown needs from a runtime's server. */
+export interface ClosableServer {
+  /** Stops accepting; resolves once in-flight requests have finished. */
+  close(): Promise<void>
+  /** Cuts whatever is still open when the timeout has passed. */
+  closeAll(): void
+}
+
 export interface Proxy {
   app: Hono<AppEnv>
   config: Config
-  /** Shutdown began: from now on every answer closes its connection. */
-  drain(): void
-  /** Sends every pending event; call once the server stopped taking requests. */
+  /**
+   * SIGTERM/SIGINT: stop accepting, let in-flight requests and streams finish (up to the timeout),
+   * then send every pending event. Resolves when it is safe to exit; later calls do nothing.
+   */
+  stop(signal: string, server: ClosableServer): Promise<void>
+  /** Sends every pending event (the demo and tests, which stop their own servers). */
   flush(timeoutMs: number): Promise<void>
 }
 
@@ -46,5 +57,16 @@ export function bootstrap(configText: string | null, env: Env, configSource: str
     recorder.flushPending()
     await analytics.shutdown(timeoutMs)
   }
-  return { ok: true, proxy: { app, config, drain: () => (draining = true), flush } }
+  const stop = async (signal: string, server: ClosableServer) => {
+    if (draining) return
+    draining = true
+    log('info', 'shutting down', { signal })
+    const timeout = new Promise<false>((resolve) => setTimeout(() => resolve(false), SHUTDOWN_TIMEOUT_MS))
+    if (!(await Promise.race([server.close().then(() => true), timeout]))) {
+      log('warn', 'requests still in flight at the shutdown timeout were cut', { timeoutMs: SHUTDOWN_TIMEOUT_MS })
+      server.closeAll()
+    }
+    await flush(SHUTDOWN_TIMEOUT_MS)
+  }
+  return { ok: true, proxy: { app, config, stop, flush } }
 }

@@ -1,5 +1,5 @@
 /// <reference lib="deno.ns" />
-import { bootstrap, DEFAULT_CONFIG_PATH, SHUTDOWN_TIMEOUT_MS } from './bootstrap.ts'
+import { bootstrap, DEFAULT_CONFIG_PATH } from './bootstrap.ts'
 import { jsonLogger } from './log.ts'
 
 const log = jsonLogger()
@@ -21,7 +21,7 @@ if (!started.ok) {
   log('error', 'invalid configuration', { path: configPath, errors: started.errors })
   Deno.exit(1)
 }
-const { app, config, drain, flush } = started.proxy
+const { app, config } = started.proxy
 
 const server = Deno.serve(
   {
@@ -32,18 +32,8 @@ const server = Deno.serve(
   app.fetch,
 )
 
-let stopping = false
-/** Stop accepting, let in-flight requests finish (up to the timeout), then send every pending event. */
-async function stop(signal: string) {
-  if (stopping) return
-  stopping = true
-  log('info', 'shutting down', { signal })
-  drain()
-  const timeout = new Promise<false>((resolve) => setTimeout(() => resolve(false), SHUTDOWN_TIMEOUT_MS))
-  const finished = await Promise.race([server.shutdown().then(() => true), timeout])
-  if (!finished) log('warn', 'requests still in flight at the shutdown timeout were cut', { timeoutMs: SHUTDOWN_TIMEOUT_MS })
-  await flush(SHUTDOWN_TIMEOUT_MS)
-  Deno.exit(0)
-}
-Deno.addSignalListener('SIGTERM', () => void stop('SIGTERM'))
-Deno.addSignalListener('SIGINT', () => void stop('SIGINT'))
+// Deno.serve's shutdown is graceful; exiting is what cuts a request past the timeout.
+const closable = { close: () => server.shutdown(), closeAll: () => {} }
+const stop = (signal: string) => void started.proxy.stop(signal, closable).then(() => Deno.exit(0))
+Deno.addSignalListener('SIGTERM', () => stop('SIGTERM'))
+Deno.addSignalListener('SIGINT', () => stop('SIGINT'))
