@@ -133,27 +133,29 @@ export function chatCompletions(deps: ChatDeps) {
       setMetric(c, 'proxy', performance.now() - startedMs - upstreamMs, 'OpenStack proxy overhead')
     }
 
-    if (!upstream.ok) {
-      count(upstream.status)
+    /** The proxy's own failures (SPEC §2): recorded with their code, answered in OpenAI format. */
+    const fail = (status: 499 | 502 | 504, reason: string) => {
+      count(status)
       record({
-        httpStatus: upstream.status,
-        error: { message: upstream.reason, type: 'proxy_error', code: String(upstream.status) },
+        httpStatus: status,
+        error: { message: reason, type: 'proxy_error', code: String(status) },
         completion: EMPTY_COMPLETION,
         lastByteMs: performance.now(),
         firstTokenMs: null,
       })
-      const code = upstream.status === 504 ? 'upstream_timeout' : upstream.status === 499 ? 'client_closed' : 'upstream_unreachable'
+      const code = status === 504 ? 'upstream_timeout' : status === 499 ? 'client_closed' : 'upstream_unreachable'
       // 499 is for the event only: the client is gone, any status will do for the socket.
-      const failed = errorResponse(c, upstream.status === 499 ? 502 : upstream.status, `${upstream.reason}.`, code)
+      const failed = errorResponse(c, status === 499 ? 502 : status, `${reason}.`, code)
       withProxyHeaders(failed.headers)
       return failed
     }
+    if (!upstream.ok) return fail(upstream.status, upstream.reason)
 
     const headersMs = performance.now()
     const response = upstream.response
-    count(response.status)
     const isSse = (response.headers.get('content-type') ?? '').includes('text/event-stream')
     if (response.ok && isSse && response.body) {
+      count(response.status)
       const streamed = relayChatStream(response.body, {
         stripUsageChunk,
         cancelUpstream: upstream.cancel,
@@ -175,7 +177,14 @@ export function chatCompletions(deps: ChatDeps) {
     }
 
     // Non-streamed (or an upstream error): read it whole, answer with the very same bytes.
-    const bytes = await response.arrayBuffer()
+    let bytes: ArrayBuffer
+    try {
+      bytes = await response.arrayBuffer()
+    } catch {
+      if (c.req.raw.signal.aborted) return fail(499, 'client closed the connection')
+      return fail(502, 'upstream connection lost while sending its answer')
+    }
+    count(response.status)
     const lastByteMs = performance.now()
     const json = parseJson(bytes)
     const completion = response.ok ? completionFromChatJson(json) : EMPTY_COMPLETION

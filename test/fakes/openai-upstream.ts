@@ -7,7 +7,8 @@
  *   "scenario:error-429"         429 + `retry-after: 1`, type `requests`, code `rate_limit_exceeded`
  *   "scenario:error-500"         500 server_error
  *   "scenario:slow-chunks"       the normal answer, streamed with 80 ms between chunks
- *   "scenario:reset-mid-stream"  stream: 3 content chunks, then the socket is destroyed (non-stream: destroyed at once)
+ *   "scenario:reset-mid-stream"  stream: 3 content chunks, then the socket is destroyed (non-stream: the
+ *                                headers and the start of the JSON body, then the socket is destroyed)
  *   "scenario:hang"              never answers; holds the socket until the client goes away or close()
  *   "scenario:cached"            usage with 1000 prompt tokens of which 200 cached, 20 reasoning tokens
  *   "scenario:openrouter-cost"   usage also carries `cost: 0.00042` (OpenRouter style)
@@ -406,8 +407,10 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
 
     if (body.stream !== true) {
       if (plan.resetAfter !== undefined) {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '4096' })
+        res.write(`{"id":"${id}","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"Hel`)
         markDestroyed()
-        req.socket.destroy()
+        setTimeout(() => req.socket.destroy(), 20)
         return
       }
       const text = plan.pieces.join('')

@@ -266,6 +266,18 @@ describe.each(runtimes)('chat completions through the proxy on %s', (runtime) =>
     })
   })
 
+  it('answers 502 when the upstream breaks off a non-streamed answer, and records it', async () => {
+    const error = await stack
+      .client()
+      .chat.completions.create({ model: 'gpt-4o-mini', messages: hello('scenario:reset-mid-stream'), user: 'user-cut' })
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(APIError)
+    expect((error as APIError).status).toBe(502)
+    expect((error as APIError).message).toContain('upstream connection lost')
+    const event = await stack.eventFor((error as APIError).headers?.get('x-openstack-request-id') ?? null)
+    expect(event.properties).toMatchObject({ $ai_http_status: 502, $ai_is_error: true })
+  })
+
   it('answers 504 when the upstream does not answer in time', async () => {
     const error = await stack
       .client()
