@@ -11,6 +11,7 @@ import { limitBody } from './middleware/body-limit.ts'
 import { clientAuth } from './middleware/client-auth.ts'
 import type { Paywalls } from './paywalls.ts'
 import { chatCompletions } from './routes/chat-completions.ts'
+import { fetchTransport, type Transport } from './proxy/transport.ts'
 import { healthRoutes } from './routes/health.ts'
 import { listModels } from './routes/models.ts'
 
@@ -22,8 +23,8 @@ export interface AppOptions {
   log: Logger
   /** True once shutdown began: answers then close their connection so keep-alive clients let go. */
   draining: () => boolean
-  /** Upstream transport; the runtime's `fetch` unless an adapter brings a faster one. */
-  fetch?: typeof fetch
+  /** Upstream transport; `fetch` unless the runtime's adapter brings a faster one. */
+  transport?: Transport
 }
 
 /** First path segments that are routes of their own, never a `/{user}/` prefix (SPEC §2). */
@@ -32,7 +33,7 @@ const RESERVED_SEGMENTS = new Set(['v1', 'v1beta', 'admin', 'healthz', 'readyz',
 /** The proxy as a runtime-neutral Hono app: the Node and Deno entry files only serve it. */
 export function createApp(options: AppOptions): Hono<AppEnv> {
   const { config, metrics, log } = options
-  const upstreamFetch = options.fetch ?? ((input, init) => fetch(input, init))
+  const transport = options.transport ?? fetchTransport()
   const { recorder } = options
 
   const v1 = new Hono<AppEnv>()
@@ -40,9 +41,9 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   v1.post(
     '/chat/completions',
     limitBody(config.server.maxBodyBytes),
-    chatCompletions({ recorder, metrics, fetch: upstreamFetch, upstreamTimeoutMs: config.server.upstreamTimeoutMs }),
+    chatCompletions({ recorder, metrics, transport, upstreamTimeoutMs: config.server.upstreamTimeoutMs }),
   )
-  v1.get('/models', listModels({ fetch: upstreamFetch, log }))
+  v1.get('/models', listModels({ log }))
 
   const app = new Hono<AppEnv>()
   app.use(requestId({ headerName: 'X-Openstack-Request-Id' }))

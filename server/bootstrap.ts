@@ -6,6 +6,7 @@ import { type Env, loadConfig } from './config/load.ts'
 import type { Config } from './config/schema.ts'
 import type { AppEnv } from './context.ts'
 import type { Logger } from './log.ts'
+import type { Transport } from './proxy/transport.ts'
 import { Metrics } from './metrics.ts'
 import { Paywalls } from './paywalls.ts'
 import { VERSION } from './version.ts'
@@ -37,7 +38,14 @@ export interface Proxy {
 export type BootstrapResult = { ok: true; proxy: Proxy } | { ok: false; errors: string[] }
 
 /** Everything both runtimes do the same way: config, paywalls, analytics, app. */
-export function bootstrap(configText: string | null, env: Env, configSource: string, log: Logger): BootstrapResult {
+export function bootstrap(
+  configText: string | null,
+  env: Env,
+  configSource: string,
+  log: Logger,
+  /** The runtime's upstream transport; `fetch` when absent. */
+  transport?: Transport,
+): BootstrapResult {
   const loaded = loadConfig(configText, env, configSource)
   if (!loaded.ok) return loaded
   const config = loaded.config
@@ -52,7 +60,7 @@ export function bootstrap(configText: string | null, env: Env, configSource: str
   })
   const recorder = new GenerationRecorder(analytics, metrics, log, VERSION)
   let draining = false
-  const app = createApp({ config, paywalls: built.paywalls, recorder, metrics, log, draining: () => draining })
+  const app = createApp({ config, paywalls: built.paywalls, recorder, metrics, log, draining: () => draining, transport })
   const flush = async (timeoutMs: number) => {
     recorder.flushPending()
     await analytics.shutdown(timeoutMs)

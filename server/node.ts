@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import type { Server } from 'node:http'
 import { serve } from '@hono/node-server'
+import { undiciTransport } from './adapters/undici-transport.ts'
 import { bootstrap, DEFAULT_CONFIG_PATH } from './bootstrap.ts'
 import { jsonLogger } from './log.ts'
 
@@ -18,7 +19,7 @@ function readConfig(): string | null {
   }
 }
 
-const started = bootstrap(readConfig(), process.env, configPath, log)
+const started = bootstrap(readConfig(), process.env, configPath, log, undiciTransport())
 if (!started.ok) {
   log('error', 'invalid configuration', { path: configPath, errors: started.errors })
   process.exit(1)

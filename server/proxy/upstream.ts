@@ -1,4 +1,4 @@
-import { proxy } from 'hono/proxy'
+import type { Transport, UpstreamResponse } from './transport.ts'
 
 /** Client headers worth passing on; everything else (cookies, client keys, X-Openstack-*) stays here. */
 const FORWARDED_HEADERS = [
@@ -28,7 +28,7 @@ export function upstreamHeaders(incoming: Headers, auth: Record<string, string>)
 }
 
 export type UpstreamResult =
-  | { ok: true; response: Response; cancel: (reason: string) => void }
+  | { ok: true; response: UpstreamResponse; cancel: (reason: string) => void }
   | { ok: false; status: 499 | 502 | 504; reason: string }
 
 export interface UpstreamRequest {
@@ -39,12 +39,12 @@ export interface UpstreamRequest {
   clientSignal: AbortSignal
   /** Longest wait for the response headers. */
   timeoutMs: number
-  fetch: typeof fetch
+  transport: Transport
 }
 
 /**
- * Calls the upstream through Hono's proxy helper (hop-by-hop headers, encodings) and classifies
- * failures as SPEC §2 names them: 499 client went away, 504 timeout, 502 unreachable or reset.
+ * Calls the upstream through the runtime's transport and classifies failures as SPEC §2 names them:
+ * 499 client went away, 504 timeout, 502 unreachable or reset.
  */
 export async function callUpstream(request: UpstreamRequest): Promise<UpstreamResult> {
   const controller = new AbortController()
@@ -57,12 +57,11 @@ export async function callUpstream(request: UpstreamRequest): Promise<UpstreamRe
   if (request.clientSignal.aborted) onClientAbort()
   request.clientSignal.addEventListener('abort', onClientAbort, { once: true })
   try {
-    const response = await proxy(request.url, {
-      method: 'POST',
+    const response = await request.transport({
+      url: request.url,
       headers: request.headers,
       body: request.body,
       signal: controller.signal,
-      customFetch: request.fetch,
     })
     // Provider cookies (load balancer affinity) mean nothing to the proxy's clients.
     response.headers.delete('set-cookie')

@@ -12,12 +12,13 @@ import type { AppEnv } from '../context.ts'
 import { errorResponse } from '../errors.ts'
 import type { Metrics } from '../metrics.ts'
 import { relayChatStream } from '../proxy/chat-stream.ts'
+import type { Transport } from '../proxy/transport.ts'
 import { callUpstream, upstreamHeaders } from '../proxy/upstream.ts'
 
 export interface ChatDeps {
   recorder: GenerationRecorder
   metrics: Metrics
-  fetch: typeof fetch
+  transport: Transport
   upstreamTimeoutMs: number
 }
 
@@ -125,7 +126,7 @@ export function chatCompletions(deps: ChatDeps) {
       body: upstreamBody.model === body.model && !stripUsageChunk ? await c.req.text() : JSON.stringify(upstreamBody),
       clientSignal: c.req.raw.signal,
       timeoutMs: deps.upstreamTimeoutMs,
-      fetch: deps.fetch,
+      transport: deps.transport,
     })
     const reportTiming = (upstreamEndMs: number) => {
       const upstreamMs = upstreamEndMs - upstreamStartedMs

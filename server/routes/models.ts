@@ -18,7 +18,7 @@ const LIST_TIMEOUT_MS = 10_000
  * `GET /v1/models`: every configured provider's models as the `provider/model` ids the proxy accepts,
  * from the provider's own list (cached) or, where it has none or it fails, the price database.
  */
-export function listModels(deps: { fetch: typeof fetch; log: Logger }) {
+export function listModels(deps: { log: Logger }) {
   const cache = new Map<string, { until: number; ids: Array<{ id: string; created: number }> }>()
 
   async function providerModels(provider: ConfiguredProvider) {
@@ -33,7 +33,7 @@ export function listModels(deps: { fetch: typeof fetch; log: Logger }) {
 
   async function fetchOpenAIModels(provider: ConfiguredProvider) {
     try {
-      const response = await deps.fetch(`${provider.baseUrl}/models`, {
+      const response = await fetch(`${provider.baseUrl}/models`, {
         headers: provider.definition.authHeaders(provider.apiKey),
         signal: AbortSignal.timeout(LIST_TIMEOUT_MS),
       })

@@ -67,6 +67,19 @@ describe.each(runtimes)('bad input on %s: a clear OpenAI-format error, and nothi
     expect(error.message).toContain('maxBodyBytes')
   })
 
+  it('answers 413 for an oversized chunked upload, which has no Content-Length to judge by', async () => {
+    const piece = new TextEncoder().encode('x'.repeat(64 * 1024))
+    let sent = 0
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ >= 20) return controller.close() // 1.25 MiB in all, over the 1 MiB limit
+        controller.enqueue(piece)
+      },
+    })
+    const init = { ...json(null), body, duplex: 'half' } as RequestInit
+    await rawError(init, 413, 'request_too_large')
+  })
+
   it('checks the key before the size, and the size before the JSON', async () => {
     await rawError({ body: '{'.repeat(10), headers: { 'content-type': 'application/json' } }, 401, 'invalid_api_key')
     await rawError({ ...json(null), body: `{${' '.repeat(1024 * 1024 + 10)}` }, 413, 'request_too_large')
