@@ -1,4 +1,4 @@
-import { calcPrice } from '@pydantic/genai-prices'
+import { calcPrice, type Provider } from '@pydantic/genai-prices'
 import type { Cost, PriceOverride, TokenUsage } from '../types.ts'
 
 export interface CostInput {
@@ -45,6 +45,25 @@ function fromOverride(price: PriceOverride, t: Tokens): Cost {
   return { source: 'override', inputUsd, outputUsd, totalUsd: inputUsd + outputUsd }
 }
 
+/**
+ * The database's provider narrowed to the one model an id matched (null: no match). calcPrice scans a
+ * provider's model list with its match rules on every call; a one-model provider makes that a single
+ * test. Bounded, and cleared when full: the set of models a proxy sees is small.
+ */
+const matchedModels = new Map<string, Provider | null>()
+const MAX_MATCHED_MODELS = 2_000
+
+function priceWithDatabase(usage: Record<string, number>, providerId: string, model: string, at: Date) {
+  const key = `${providerId}\u0000${model}`
+  const narrowed = matchedModels.get(key)
+  if (narrowed === null) return null
+  if (narrowed) return calcPrice(usage, model, { provider: narrowed, timestamp: at })
+  const price = calcPrice(usage, model, { providerId, timestamp: at })
+  if (matchedModels.size >= MAX_MATCHED_MODELS) matchedModels.clear()
+  matchedModels.set(key, price && { ...price.provider, models: [price.model], fallback_model_providers: undefined })
+  return price
+}
+
 function fromDatabase(providerId: string, models: string[], t: Tokens, at: Date): Cost | null {
   // genai-prices counts cached tokens inside input_tokens.
   const usage: Record<string, number> = {
@@ -56,7 +75,7 @@ function fromDatabase(providerId: string, models: string[], t: Tokens, at: Date)
   for (const model of models) {
     if (!model) continue
     try {
-      const price = calcPrice(usage, model, { providerId, timestamp: at })
+      const price = priceWithDatabase(usage, providerId, model, at)
       // total_price also holds per-request fees, which belong to neither side.
       if (price) return { source: 'database', inputUsd: price.input_price, outputUsd: price.output_price, totalUsd: price.total_price }
     } catch {
