@@ -32,9 +32,8 @@ const RESERVED_SEGMENTS = new Set(['v1', 'v1beta', 'admin', 'healthz', 'readyz',
 
 /** The proxy as a runtime-neutral Hono app: the Node and Deno entry files only serve it. */
 export function createApp(options: AppOptions): Hono<AppEnv> {
-  const { config, metrics, log } = options
+  const { config, metrics, log, recorder } = options
   const transport = options.transport ?? fetchTransport()
-  const { recorder } = options
 
   const v1 = new Hono<AppEnv>()
   v1.use(clientAuth(() => options.paywalls))
