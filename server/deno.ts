@@ -27,6 +27,7 @@ const server = Deno.serve(
   {
     port: config.server.port,
     hostname: config.server.hostname,
+    reusePort: config.server.reusePort,
     onListen: ({ hostname, port }) => log('info', 'listening', { url: `http://${hostname}:${port}`, runtime: 'deno' }),
   },
   app.fetch,

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster'
 import { readFileSync } from 'node:fs'
 import type { Server } from 'node:http'
 import { serve } from '@hono/node-server'
@@ -24,26 +25,58 @@ if (!started.ok) {
   log('error', 'invalid configuration', { path: configPath, errors: started.errors })
   process.exit(1)
 }
-const { app, config } = started.proxy
+const proxy = started.proxy
+const { app, config } = proxy
 
-// serve() gives an http.Server for plain HTTP, which shutdown needs for closing connections.
-const server = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.hostname }, (info) => {
-  log('info', 'listening', { url: `http://${info.address}:${info.port}`, runtime: 'node' })
-}) as Server
+if (cluster.isPrimary && config.server.workers > 1) superviseWorkers(config.server.workers)
+else serveHere()
 
-const closable = {
-  close: () =>
-    new Promise<void>((resolve) => {
-      // Connections that finish their request go idle in keep-alive: close them as soon as they do.
-      const closeIdle = setInterval(() => server.closeIdleConnections(), 50)
-      server.close(() => {
-        clearInterval(closeIdle)
-        resolve()
-      })
-      server.closeIdleConnections()
-    }),
-  closeAll: () => server.closeAllConnections(),
+/** One process serving the port: the app on @hono/node-server, with graceful shutdown. */
+function serveHere() {
+  // serve() gives an http.Server for plain HTTP, which shutdown needs for closing connections.
+  const server = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.hostname }, (info) => {
+    log('info', 'listening', { url: `http://${info.address}:${info.port}`, runtime: 'node', pid: process.pid })
+  }) as Server
+  const closable = {
+    close: () =>
+      new Promise<void>((resolve) => {
+        // Connections that finish their request go idle in keep-alive: close them as soon as they do.
+        const closeIdle = setInterval(() => server.closeIdleConnections(), 50)
+        server.close(() => {
+          clearInterval(closeIdle)
+          resolve()
+        })
+        server.closeIdleConnections()
+      }),
+    closeAll: () => server.closeAllConnections(),
+  }
+  const stop = (signal: string) => void proxy.stop(signal, closable).then(() => process.exit(0))
+  process.on('SIGTERM', () => stop('SIGTERM'))
+  process.on('SIGINT', () => stop('SIGINT'))
 }
-const stop = (signal: string) => void started.proxy.stop(signal, closable).then(() => process.exit(0))
-process.on('SIGTERM', () => stop('SIGTERM'))
-process.on('SIGINT', () => stop('SIGINT'))
+
+/**
+ * server.workers > 1: node:cluster shares the port between that many processes, each a full proxy
+ * with its own PostHog clients. A worker that dies is replaced; SIGTERM/SIGINT reach every worker,
+ * and the primary exits once they all have, with the worst exit code.
+ */
+function superviseWorkers(count: number) {
+  let stopping = false
+  let exitCode = 0
+  for (let i = 0; i < count; i++) cluster.fork()
+  cluster.on('exit', (worker, code, signal) => {
+    if (!stopping) {
+      log('error', 'worker died, starting another', { pid: worker.process.pid, code, signal })
+      cluster.fork()
+      return
+    }
+    exitCode = Math.max(exitCode, code ?? 1)
+    if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(exitCode)
+  })
+  const stop = (signal: NodeJS.Signals) => {
+    stopping = true
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal)
+  }
+  process.on('SIGTERM', () => stop('SIGTERM'))
+  process.on('SIGINT', () => stop('SIGINT'))
+}

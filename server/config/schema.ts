@@ -58,6 +58,10 @@ export const configSchema = z
         adminToken: z.string().min(1).optional(),
         /** How long to wait for the upstream's response headers. */
         upstreamTimeoutMs: z.number().int().positive().default(600_000),
+        /** Node: processes serving the port (node:cluster), one per core is the usual choice. */
+        workers: z.number().int().min(1).max(256).default(1),
+        /** Deno: set SO_REUSEPORT so several processes can serve one port (Linux). */
+        reusePort: z.boolean().default(false),
       })
       .prefault({}),
     analytics: z

@@ -147,7 +147,7 @@ export async function startProxy(options: StartProxyOptions): Promise<RunningPro
       }
     }
     // Same flags as `deno task start` (deno.json), with writes confined to the test's own folder.
-    args = ['run', '--unstable-no-legacy-abort', '--allow-net', '--allow-env', '--allow-read', `--allow-write=${tempDir}`, 'server/deno.ts']
+    args = ['run', '--unstable-no-legacy-abort', '--unstable-net', '--allow-net', '--allow-env', '--allow-read', `--allow-write=${tempDir}`, 'server/deno.ts']
   } else {
     throw new Error(`startProxy: unknown runtime ${String(runtime)}`)
   }
