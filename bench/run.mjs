@@ -4,7 +4,8 @@
  * Writes bench/results/latest.md and latest.json and prints the tables. See bench/README.md.
  *
  * Environment: BENCH_QUICK=1 (a 1-2 minute smoke run), BENCH_ROUNDS, BENCH_SECONDS (per load run),
- * BENCH_TARGETS (comma-separated among node,deno,portkey; direct and bare always run),
+ * BENCH_TARGETS (comma-separated among node,node2,deno,deno2,portkey; direct and bare always run; without
+ * it: node,deno,portkey), BENCH_OUTPUT (the results' file name, default latest),
  * BENCH_LOADGEN=autocannon (use the fallback even when wrk is installed).
  */
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -19,7 +20,7 @@ import { describeMachine } from './lib/machine.mjs'
 import { cpuMicros, machineBusyMicros, ownCpuMicros, peakRssMb, resetPeakRss } from './lib/processes.mjs'
 import { writeReport } from './lib/report.mjs'
 import { BODIES, CHAT_PATH } from './lib/requests.mjs'
-import { startAll, TARGET_IDS } from './lib/targets.mjs'
+import { DEFAULT_TARGET_IDS, startAll, TARGET_IDS } from './lib/targets.mjs'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -38,10 +39,12 @@ const settings = {
   chunkStreamsPerRound: quick ? 5 : 20,
   accountingRequests: quick ? 200 : 1000,
   accountingConcurrency: 10,
-  targets: process.env.BENCH_TARGETS ? ['direct', 'bare', ...process.env.BENCH_TARGETS.split(',').map((s) => s.trim())] : TARGET_IDS,
+  targets: process.env.BENCH_TARGETS ? ['direct', 'bare', ...process.env.BENCH_TARGETS.split(',').map((s) => s.trim())] : DEFAULT_TARGET_IDS,
+  output: process.env.BENCH_OUTPUT || 'latest',
 }
 const unknown = settings.targets.filter((id) => !TARGET_IDS.includes(id))
-if (unknown.length > 0) throw new Error(`BENCH_TARGETS: unknown target(s) ${unknown.join(', ')}; known: node, deno, portkey`)
+if (unknown.length > 0) throw new Error(`BENCH_TARGETS: unknown target(s) ${unknown.join(', ')}; known: ${TARGET_IDS.slice(2).join(', ')}`)
+if (!/^[\w.-]+$/.test(settings.output)) throw new Error('BENCH_OUTPUT must be a plain file name (letters, digits, _ . -)')
 
 const SCENARIOS = [
   { id: 'json-c50', label: 'non-stream, 50 connections', body: 'json', connections: 50 },
@@ -61,9 +64,10 @@ say(`bench: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, Deno $
 
 const stack = await startAll({ repoRoot, tempDir, wanted: settings.targets })
 const { targets } = stack
-/** CPU used by this benchmark: the orchestrator, the load generator runs, the fakes and the targets. */
-const serverPids = [...new Set([stack.upstream.pid, stack.posthog.pid, ...targets.map((t) => t.pid)])]
-const benchCpuMicros = () => ownCpuMicros() + serverPids.reduce((sum, pid) => sum + cpuMicros(pid), 0)
+/** CPU used by this benchmark: the orchestrator, the load generator runs, the fakes and the targets (every process). */
+const serverPids = [...new Set([stack.upstream.pid, stack.posthog.pid, ...targets.flatMap((t) => t.pids)])]
+const benchCpuMicros = () => ownCpuMicros() + cpuMicros(serverPids)
+for (const target of targets.filter((t) => t.pids.length > 1)) say(`bench: ${target.id} runs as processes ${target.pids.join(', ')} (CPU and RSS are summed)`)
 const getJson = async (url) => (await fetch(url)).json()
 const upstreamCount = async (target) => (await getJson(`${stack.upstream.url}/stats`)).requests[target.upstreamKey] ?? 0
 const load = (target, scenario, seconds) =>
@@ -80,18 +84,18 @@ async function waitFor(check, timeoutMs) {
 
 async function measureRun(target, scenario, round) {
   const upstreamBefore = await upstreamCount(target)
-  const rssReset = resetPeakRss(target.pid)
-  const cpuBefore = cpuMicros(target.pid)
+  const rssReset = resetPeakRss(target.pids)
+  const cpuBefore = cpuMicros(target.pids)
   const result = await load(target, scenario, settings.seconds)
   await sleep(300) // requests still in flight when the load generator stopped reach the upstream
-  const cpu = cpuMicros(target.pid) - cpuBefore
+  const cpu = cpuMicros(target.pids) - cpuBefore
   return {
     round,
     scenario: scenario.id,
     target: target.id,
     ...result,
     cpuUsPerRequest: result.requests > 0 ? cpu / result.requests : null,
-    peakRssMb: peakRssMb(target.pid),
+    peakRssMb: peakRssMb(target.pids),
     peakRssSinceStart: !rssReset,
     upstreamRequests: (await upstreamCount(target)) - upstreamBefore,
   }
@@ -99,11 +103,12 @@ async function measureRun(target, scenario, round) {
 
 async function main() {
   const start = { at: performance.now(), machine: machineBusyMicros(), bench: benchCpuMicros() }
-  say(`bench: warm-up, ${settings.warmupSeconds} s per target and body at 50 connections`)
+  say(`bench: warm-up, ${settings.warmupSeconds} s per target, serving process and body at 50 connections`)
   for (const target of targets) {
-    for (const scenario of SCENARIOS.filter((s) => s.connections === 50)) await load(target, scenario, settings.warmupSeconds)
+    // Each process of a ×2 target gets about the same warm-up traffic (JIT) as a single-process target.
+    for (const scenario of SCENARIOS.filter((s) => s.connections === 50)) await load(target, scenario, settings.warmupSeconds * (target.serving ?? 1))
   }
-  const warmupPeakRssMb = Object.fromEntries(targets.map((t) => [t.id, peakRssMb(t.pid)]))
+  const warmupPeakRssMb = Object.fromEntries(targets.map((t) => [t.id, peakRssMb(t.pids)]))
 
   const runs = []
   for (let round = 1; round <= settings.rounds; round++) {
@@ -157,7 +162,7 @@ async function main() {
 try {
   const measured = await main()
   await stack.stopAll()
-  const { markdown } = writeReport(join(repoRoot, 'bench', 'results'), { machine, settings, scenarios: SCENARIOS, targets: targets.map(({ id, label }) => ({ id, label })), ...measured })
+  const { markdown } = writeReport(join(repoRoot, 'bench', 'results'), settings.output, { machine, settings, scenarios: SCENARIOS, targets: targets.map(({ id, label }) => ({ id, label })), ...measured })
   console.log(markdown)
 } catch (error) {
   await stack.stopAll()

@@ -60,7 +60,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       setMetric(c, 'proxy', performance.now() - startedMs, 'OpenStack proxy overhead')
     }
   })
-  app.route('/', healthRoutes(() => true))
+  app.route('/', healthRoutes(() => !options.draining()))
   app.get('/metrics', (c) => c.text(metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }))
   app.route('/v1', v1)
   app.use('/:user/v1/*', async (c, next) => {

@@ -90,7 +90,32 @@ export function summarize(results) {
         ].map(({ ok, ...g }) => ({ ...g, met: g.value === null ? null : ok(g.value) })),
       }
     })
-  return { scenarios, chunks, peakRssMb, goals }
+  return { scenarios, chunks, peakRssMb, goals, scaling: summarizeScaling(results) }
+}
+
+/** One process against two, where both ran: req/s of each and their ratio in the same round (median), per scenario. */
+function summarizeScaling(results) {
+  const ran = new Set(results.targets.map((t) => t.id))
+  const pairs = [['node', 'node2'], ['deno', 'deno2']].filter(([one, two]) => ran.has(one) && ran.has(two))
+  return pairs.map(([one, two]) => ({
+    one,
+    two,
+    scenarios: results.scenarios.map((scenario) => {
+      const runsOf = (id) => results.runs.filter((r) => r.scenario === scenario.id && r.target === id)
+      const ratios = runsOf(two).map((r) => {
+        const o = runsOf(one).find((x) => x.round === r.round)
+        return o ? r.rps / o.rps : NaN
+      })
+      return {
+        scenario: scenario.id,
+        oneRps: median(runsOf(one).map((r) => r.rps)),
+        twoRps: median(runsOf(two).map((r) => r.rps)),
+        ratio: median(ratios),
+        oneCpuUsPerRequest: median(runsOf(one).map((r) => r.cpuUsPerRequest)),
+        twoCpuUsPerRequest: median(runsOf(two).map((r) => r.cpuUsPerRequest)),
+      }
+    }),
+  }))
 }
 
 const int = (v) => (v === null ? '–' : Math.round(v).toLocaleString('en-US'))
@@ -117,7 +142,8 @@ function markdown(results, summary) {
     'All processes on 127.0.0.1, load generator included. Analytics on: the proxies build a PostHog event for every',
     'request and send them in batches (flushAt 100, every 1 s) to a fake PostHog. "+p50"/"+p99" are the latency added',
     'to the direct call in the same round; "× bare" and "× Portkey" are throughput ratios in the same round; CPU is',
-    "the server process's user+system time per request; peak RSS is the server process's VmHWM during the runs.",
+    "the server's user+system time per request; peak RSS is the server's VmHWM during the runs. For a target of",
+    'several processes (×2: a Node primary and its 2 workers, or 2 Deno processes) both are summed over its processes.',
   ]
 
   if (summary.goals.length > 0) {
@@ -131,6 +157,28 @@ function markdown(results, summary) {
           ...summary.goals.map(({ goals }) => {
             const g = goals[i]
             return g.value === null ? '–' : `${g.unit === '×' ? ratio(g.value) : `${fixed(g.value)} ${g.unit}`} ${mark(g.met)}`
+          }),
+        ]),
+      ),
+    )
+  }
+
+  if (summary.scaling.length > 0) {
+    out.push('', '## One process against two', '')
+    out.push(
+      'The same proxy on one process and on two sharing the port. "×2 / ×1" is the throughput ratio in the same round.',
+      `On this ${m.cores}-core machine the load generator and the fakes run on the same cores as the proxies.`,
+      '',
+    )
+    const scenarioLabel = Object.fromEntries(results.scenarios.map((sc) => [sc.id, sc.label]))
+    out.push(
+      table(
+        ['scenario', ...summary.scaling.flatMap(({ one, two }) => [`${label[one]} req/s`, `${label[two]} req/s`, '×2 / ×1', 'CPU µs/req ×1 → ×2'])],
+        results.scenarios.map((scenario) => [
+          scenarioLabel[scenario.id],
+          ...summary.scaling.flatMap(({ scenarios }) => {
+            const r = scenarios.find((x) => x.scenario === scenario.id)
+            return [int(r.oneRps), int(r.twoRps), ratio(r.ratio), `${int(r.oneCpuUsPerRequest)} → ${int(r.twoCpuUsPerRequest)}`]
           }),
         ]),
       ),
@@ -205,13 +253,13 @@ function markdown(results, summary) {
   return out.join('\n') + '\n'
 }
 
-/** Writes latest.json and latest.md into `dir`; returns `{ summary, markdown }`. */
-export function writeReport(dir, results) {
+/** Writes `<name>.json` and `<name>.md` (by default latest.*) into `dir`; returns `{ summary, markdown }`. */
+export function writeReport(dir, name, results) {
   const summary = summarize(results)
   const text = markdown(results, summary)
   mkdirSync(dir, { recursive: true })
   const { chunkDelays, ...raw } = results // the per-chunk samples are summarized, not kept
-  writeFileSync(join(dir, 'latest.json'), JSON.stringify({ ...raw, summary }, null, 2) + '\n')
-  writeFileSync(join(dir, 'latest.md'), text)
+  writeFileSync(join(dir, `${name}.json`), JSON.stringify({ ...raw, summary }, null, 2) + '\n')
+  writeFileSync(join(dir, `${name}.md`), text)
   return { summary, markdown: text }
 }

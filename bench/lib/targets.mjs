@@ -1,60 +1,109 @@
 /**
  * Starts the fakes and the benchmark targets, all on 127.0.0.1 with random ports.
  *
- * Each target is `{ id, label, url, headers, pid, upstreamKey, eventsKey }`: `pid` is the server process
- * measured for CPU and RSS, `upstreamKey` the API key the fake upstream sees from it (every target uses
- * its own, so the upstream counts requests per target), `eventsKey` the PostHog project key its events
- * carry (proxies under test only).
+ * Each target is `{ id, label, url, headers, pid, pids, serving, upstreamKey, eventsKey }`: `pids` are the
+ * server processes measured for CPU and RSS (summed), `pid` the first of them, `serving` how many of them
+ * serve requests (proxies only; 1 when absent); `upstreamKey` the API key the fake
+ * upstream sees from it (every target uses its own, so the upstream counts requests per target),
+ * `eventsKey` the PostHog project key its events carry (proxies under test only).
  */
 import { writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { startServer } from './processes.mjs'
 
-export const TARGET_IDS = ['direct', 'bare', 'node', 'deno', 'portkey']
+/** Every target, in report order. */
+export const TARGET_IDS = ['direct', 'bare', 'node', 'node2', 'deno', 'deno2', 'portkey']
+/** What runs without BENCH_TARGETS: the one-process proxies; node2 and deno2 are asked for by name. */
+export const DEFAULT_TARGET_IDS = ['direct', 'bare', 'node', 'deno', 'portkey']
 
 const LABELS = {
   direct: 'direct (fake upstream)',
   bare: 'bare Node http forwarder',
   node: 'proxy on Node',
+  node2: 'proxy on Node ×2 (cluster)',
   deno: 'proxy on Deno',
+  deno2: 'proxy on Deno ×2 (reusePort)',
   portkey: 'Portkey gateway',
+}
+
+/** The proxy targets: runtime and processes. node2 is one primary forking 2 workers; deno2 two processes on one port. */
+const PROXIES = {
+  node: { runtime: 'node', processes: 1 },
+  node2: { runtime: 'node', processes: 2 },
+  deno: { runtime: 'deno', processes: 1 },
+  deno2: { runtime: 'deno', processes: 2 },
 }
 
 const CLIENT_KEY = 'sk-bench'
 
-function proxyConfig(runtime, upstreamUrl, posthogUrl, tempDir) {
+function proxyConfig(id, server, upstreamUrl, posthogUrl, spoolDir) {
   return {
-    server: { port: 0, hostname: '127.0.0.1' },
-    analytics: { spoolDir: join(tempDir, `spool-${runtime}`), flushAt: 100, flushIntervalMs: 1000 },
+    server: { port: 0, hostname: '127.0.0.1', ...server },
+    analytics: { spoolDir, flushAt: 100, flushIntervalMs: 1000 },
     paywalls: [
       {
         id: 'pw_bench',
         apiKeys: [CLIENT_KEY],
         defaultProvider: 'openai',
-        providers: { openai: { apiKey: `sk-upstream-${runtime}`, baseUrl: `${upstreamUrl}/v1` } },
-        posthog: { enabled: true, apiKey: `phc_bench_${runtime}`, host: posthogUrl },
+        providers: { openai: { apiKey: `sk-upstream-${id}`, baseUrl: `${upstreamUrl}/v1` } },
+        posthog: { enabled: true, apiKey: `phc_bench_${id}`, host: posthogUrl },
       },
     ],
   }
 }
 
-function startProxy(runtime, { repoRoot, tempDir, upstream, posthog }) {
-  const configPath = join(tempDir, `openstack.${runtime}.json`)
-  writeFileSync(configPath, JSON.stringify(proxyConfig(runtime, upstream.url, posthog.url, tempDir), null, 2))
-  const env = { OPENSTACK_CONFIG: configPath, PORT: '0', HOST: '127.0.0.1', NO_COLOR: '1' }
-  if (runtime === 'node') {
-    return startServer({ name: 'proxy (node)', command: process.execPath, args: ['dist/node.js'], env, cwd: repoRoot })
-  }
-  return startServer({
-    name: 'proxy (deno)',
-    command: join(repoRoot, 'node_modules', '.bin', 'deno'),
-    args: ['run', '--unstable-no-legacy-abort', '--allow-net', '--allow-env', '--allow-read', `--allow-write=${tempDir}`, 'server/deno.ts'],
-    env: { ...env, DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1' },
-    cwd: repoRoot,
-  })
+/** A port that was free a moment ago, for processes that must share one. */
+async function freePort() {
+  const server = createServer()
+  await new Promise((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve))
+  const { port } = server.address()
+  await new Promise((resolve) => server.close(resolve))
+  return port
 }
 
-/** Starts the fakes and the wanted targets (`direct` and `bare` always); resolves `{ upstream, posthog, targets, stopAll }`. */
+/**
+ * Starts one proxy target; resolves its servers (one per process started here). node2: one Node primary
+ * with `server.workers: 2`, whose workers are found from their listening lines. deno2: two Deno processes
+ * with `server.reusePort` on one port, each with its own config file only so that each has its own spool
+ * directory (a spool is never shared between processes).
+ */
+async function startProxy(id, { repoRoot, tempDir, upstream, posthog }, start) {
+  const { runtime, processes } = PROXIES[id]
+  const writeConfig = (name, server) => {
+    const path = join(tempDir, `openstack.${name}.json`)
+    writeFileSync(path, JSON.stringify(proxyConfig(id, server, upstream.url, posthog.url, join(tempDir, `spool-${name}`)), null, 2))
+    return path
+  }
+  const env = { PORT: '0', HOST: '127.0.0.1', NO_COLOR: '1' }
+  if (runtime === 'node') {
+    const configPath = writeConfig(id, processes > 1 ? { workers: processes } : {})
+    const name = processes > 1 ? `proxy (node, ${processes} workers)` : 'proxy (node)'
+    const args = ['dist/node.js']
+    return [await start(startServer({ name, command: process.execPath, args, env: { ...env, OPENSTACK_CONFIG: configPath }, cwd: repoRoot, listeners: processes }))]
+  }
+  const port = processes > 1 ? String(await freePort()) : '0'
+  const servers = []
+  for (let i = 0; i < processes; i++) {
+    const name = processes > 1 ? `${id}-${i + 1}` : id
+    const configPath = writeConfig(name, processes > 1 ? { reusePort: true } : {})
+    servers.push(
+      await start(
+        startServer({
+          name: processes > 1 ? `proxy (deno ${i + 1} of ${processes})` : 'proxy (deno)',
+          command: join(repoRoot, 'node_modules', '.bin', 'deno'),
+          args: ['run', '--unstable-no-legacy-abort', '--unstable-net', '--allow-net', '--allow-env', '--allow-read', `--allow-write=${tempDir}`, 'server/deno.ts'],
+          env: { ...env, PORT: port, OPENSTACK_CONFIG: configPath, DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1' },
+          cwd: repoRoot,
+        }),
+      ),
+    )
+  }
+  if (new Set(servers.map((s) => s.url)).size !== 1) throw new Error(`${id}: the processes listen on different URLs: ${servers.map((s) => s.url).join(', ')}`)
+  return servers
+}
+
+/** Starts the fakes and the wanted targets (`direct` and `bare` always), in TARGET_IDS order; resolves `{ upstream, posthog, targets, stopAll }`. */
 export async function startAll({ repoRoot, tempDir, wanted }) {
   const servers = []
   const start = async (promise) => {
@@ -62,29 +111,37 @@ export async function startAll({ repoRoot, tempDir, wanted }) {
     servers.push(server)
     return server
   }
-  const stopAll = () => Promise.all(servers.map((server) => server.stop()))
+  // Targets first, then the fakes (the first two started): a proxy flushes its last events to the fake
+  // PostHog as it stops, and would wait for it until killed if that were already gone.
+  const stopAll = async () => {
+    await Promise.all(servers.slice(2).map((server) => server.stop()))
+    await Promise.all(servers.slice(0, 2).map((server) => server.stop()))
+  }
   const script = (name) => join(repoRoot, 'bench', 'servers', name)
 
   try {
     const upstream = await start(startServer({ name: 'fake upstream', command: process.execPath, args: [script('fake-upstream.mjs')] }))
     const posthog = await start(startServer({ name: 'fake PostHog', command: process.execPath, args: [script('fake-posthog.mjs')] }))
-    const targets = [{ id: 'direct', url: upstream.url, headers: { authorization: 'Bearer direct' }, pid: upstream.pid, upstreamKey: 'direct' }]
+    const targets = [{ id: 'direct', url: upstream.url, headers: { authorization: 'Bearer direct' }, pid: upstream.pid, pids: upstream.pids, upstreamKey: 'direct' }]
 
     const bare = await start(
       startServer({ name: 'bare forwarder', command: process.execPath, args: [script('bare-forwarder.mjs')], env: { UPSTREAM_URL: upstream.url } }),
     )
-    targets.push({ id: 'bare', url: bare.url, headers: { authorization: 'Bearer bare' }, pid: bare.pid, upstreamKey: 'bare' })
+    targets.push({ id: 'bare', url: bare.url, headers: { authorization: 'Bearer bare' }, pid: bare.pid, pids: bare.pids, upstreamKey: 'bare' })
 
-    for (const runtime of ['node', 'deno']) {
-      if (!wanted.includes(runtime)) continue
-      const proxy = await start(startProxy(runtime, { repoRoot, tempDir, upstream, posthog }))
+    for (const id of Object.keys(PROXIES)) {
+      if (!wanted.includes(id)) continue
+      const proxies = await startProxy(id, { repoRoot, tempDir, upstream, posthog }, start)
+      const pids = proxies.flatMap((p) => p.pids)
       targets.push({
-        id: runtime,
-        url: proxy.url,
+        id,
+        url: proxies[0].url,
         headers: { authorization: `Bearer ${CLIENT_KEY}` },
-        pid: proxy.pid,
-        upstreamKey: `sk-upstream-${runtime}`,
-        eventsKey: `phc_bench_${runtime}`,
+        pid: pids[0],
+        pids,
+        serving: PROXIES[id].processes,
+        upstreamKey: `sk-upstream-${id}`,
+        eventsKey: `phc_bench_${id}`,
       })
     }
 
@@ -102,10 +159,12 @@ export async function startAll({ repoRoot, tempDir, wanted }) {
         url: portkey.url,
         headers: { authorization: 'Bearer portkey', 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${upstream.url}/v1` },
         pid: portkey.pid,
+        pids: portkey.pids,
         upstreamKey: 'portkey',
       })
     }
 
+    targets.sort((a, b) => TARGET_IDS.indexOf(a.id) - TARGET_IDS.indexOf(b.id))
     for (const target of targets) target.label = LABELS[target.id]
     return { upstream, posthog, targets, stopAll }
   } catch (error) {
