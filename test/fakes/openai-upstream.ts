@@ -22,7 +22,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Socket } from 'node:net'
 import { randomBytes } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
-import { listenOnLoopback } from './listen.ts'
+import { headerRecord, listenOnLoopback } from './http.ts'
 
 /** Text of the default answer. */
 export const FAKE_TEXT = 'Hello from the fake upstream!'
@@ -212,15 +212,6 @@ function randomId(prefix: string, len = 29): string {
 function splitEvery(s: string, n: number): string[] {
   const out: string[] = []
   for (let i = 0; i < s.length; i += n) out.push(s.slice(i, i + n))
-  return out
-}
-
-function headerRecord(req: IncomingMessage): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const [k, v] of Object.entries(req.headers)) {
-    if (v === undefined) continue
-    out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v
-  }
   return out
 }
 

@@ -11,7 +11,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import { gunzipSync } from 'node:zlib'
-import { listenOnLoopback } from './listen.ts'
+import { headerRecord, listenOnLoopback } from './http.ts'
 
 export const MAX_BODY_BYTES = 20 * 1024 * 1024
 export const MAX_EVENT_BYTES = 1024 * 1024
@@ -90,15 +90,6 @@ function isIsoTimestamp(v: unknown): v is string {
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
-
-function headerRecord(req: IncomingMessage): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const [k, v] of Object.entries(req.headers)) {
-    if (v === undefined) continue
-    out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v
-  }
-  return out
 }
 
 /** Check one event; returns the problems found (empty when valid). */
