@@ -8,7 +8,10 @@ export interface UpstreamCall {
   signal: AbortSignal
 }
 
-/** The part of a `Response` the proxy reads; a transport may build `body` only when it is asked for. */
+/**
+ * The part of a `Response` the proxy reads; a transport may build `body` only when it is asked for.
+ * `headers` belong to the caller, who edits and relays them without a copy.
+ */
 export type UpstreamResponse = Pick<Response, 'status' | 'ok' | 'headers' | 'body' | 'arrayBuffer'>
 
 /** How upstream calls are made: `fetch` by default, a faster client where a runtime adapter has one. */

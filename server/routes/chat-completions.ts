@@ -174,7 +174,7 @@ export function chatCompletions(deps: ChatDeps) {
         },
       })
       reportTiming(headersMs)
-      return new Response(streamed, { status: response.status, headers: withProxyHeaders(new Headers(response.headers)) })
+      return new Response(streamed, { status: response.status, headers: withProxyHeaders(response.headers) })
     }
 
     // Non-streamed (or an upstream error): read it whole, answer with the very same bytes.
@@ -190,7 +190,7 @@ export function chatCompletions(deps: ChatDeps) {
     const json = parseJson(bytes)
     const completion = response.ok ? completionFromChatJson(json) : EMPTY_COMPLETION
     const cost = response.ok ? deps.recorder.costOf(start, completion) : null
-    const headers = withProxyHeaders(new Headers(response.headers))
+    const headers = withProxyHeaders(response.headers)
     if (cost) headers.set('X-Openstack-Cost-Usd', String(cost.totalUsd))
     record({
       httpStatus: response.status,
