@@ -161,6 +161,7 @@ function markdown(results, summary) {
         ]),
       ),
     )
+    out.push('', 'Where the CPU goes, and so what limits these figures: `profile.md` (`npm run bench:profile`).')
   }
 
   if (summary.scaling.length > 0) {

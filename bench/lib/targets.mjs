@@ -68,7 +68,7 @@ async function freePort() {
  * with `server.reusePort` on one port, each with its own config file only so that each has its own spool
  * directory (a spool is never shared between processes).
  */
-async function startProxy(id, { repoRoot, tempDir, upstream, posthog }, start) {
+async function startProxy(id, { repoRoot, tempDir, upstream, posthog, profileDir }, start) {
   const { runtime, processes } = PROXIES[id]
   const writeConfig = (name, server) => {
     const path = join(tempDir, `openstack.${name}.json`)
@@ -79,7 +79,7 @@ async function startProxy(id, { repoRoot, tempDir, upstream, posthog }, start) {
   if (runtime === 'node') {
     const configPath = writeConfig(id, processes > 1 ? { workers: processes } : {})
     const name = processes > 1 ? `proxy (node, ${processes} workers)` : 'proxy (node)'
-    const args = ['dist/node.js']
+    const args = [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), 'dist/node.js']
     return [await start(startServer({ name, command: process.execPath, args, env: { ...env, OPENSTACK_CONFIG: configPath }, cwd: repoRoot, listeners: processes }))]
   }
   const port = processes > 1 ? String(await freePort()) : '0'
@@ -92,7 +92,12 @@ async function startProxy(id, { repoRoot, tempDir, upstream, posthog }, start) {
         startServer({
           name: processes > 1 ? `proxy (deno ${i + 1} of ${processes})` : 'proxy (deno)',
           command: join(repoRoot, 'node_modules', '.bin', 'deno'),
-          args: ['run', '--unstable-no-legacy-abort', '--unstable-net', '--allow-net', '--allow-env', '--allow-read', `--allow-write=${tempDir}`, 'server/deno.ts'],
+          args: [
+            'run', '--unstable-no-legacy-abort', '--unstable-net', '--allow-net', '--allow-env', '--allow-read', `--allow-write=${tempDir}`,
+            // Deno has no --cpu-prof: V8's tick log, read with `node --prof-process`.
+            ...(profileDir ? [`--v8-flags=--prof,--no-logfile-per-isolate,--logfile=${join(profileDir, `${name}.v8.log`)}`] : []),
+            'server/deno.ts',
+          ],
           env: { ...env, PORT: port, OPENSTACK_CONFIG: configPath, DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1' },
           cwd: repoRoot,
         }),
@@ -103,8 +108,11 @@ async function startProxy(id, { repoRoot, tempDir, upstream, posthog }, start) {
   return servers
 }
 
-/** Starts the fakes and the wanted targets (`direct` and `bare` always), in TARGET_IDS order; resolves `{ upstream, posthog, targets, stopAll }`. */
-export async function startAll({ repoRoot, tempDir, wanted }) {
+/**
+ * Starts the fakes and the wanted targets (`direct` and `bare` always), in TARGET_IDS order; resolves
+ * `{ upstream, posthog, targets, stopAll }`. With `profileDir`, the proxies write CPU profiles there as they exit.
+ */
+export async function startAll({ repoRoot, tempDir, wanted, profileDir }) {
   const servers = []
   const start = async (promise) => {
     const server = await promise
@@ -131,7 +139,7 @@ export async function startAll({ repoRoot, tempDir, wanted }) {
 
     for (const id of Object.keys(PROXIES)) {
       if (!wanted.includes(id)) continue
-      const proxies = await startProxy(id, { repoRoot, tempDir, upstream, posthog }, start)
+      const proxies = await startProxy(id, { repoRoot, tempDir, upstream, posthog, profileDir }, start)
       const pids = proxies.flatMap((p) => p.pids)
       targets.push({
         id,
