@@ -11,6 +11,7 @@ import type { AnalyticsSink } from './sink.ts'
 
 /** What is known about a routed request when it is sent upstream. */
 export interface GenerationStart {
+  eventName: GenerationRecord['eventName']
   paywall: Paywall
   provider: ConfiguredProvider
   /** Model id as sent upstream. */
@@ -108,7 +109,7 @@ export class GenerationRecorder {
     const posthog = paywall.config.posthog
     if (this.decide(paywall, start.userId) !== 'send' || !posthog.apiKey) return
     const event = buildGenerationEvent({
-      eventName: '$ai_generation',
+      eventName: start.eventName,
       uuid: start.uuid,
       startedAt: start.startedAt,
       distinctId: start.userId,

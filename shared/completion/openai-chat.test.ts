@@ -266,4 +266,14 @@ describe('ChatStreamAccumulator', () => {
     })
     expect(acc.result().usage).toMatchObject({ inputTokens: 40, outputTokens: 9 })
   })
+
+  it('says which chunks carried output, so the first one marks the time to first token', () => {
+    const acc = new ChatStreamAccumulator()
+    expect(acc.add(chunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]))).toBe(false)
+    expect(acc.add(chunk([{ index: 0, delta: { content: 'Hi' }, finish_reason: null }]))).toBe(true)
+    expect(acc.add(chunk([{ index: 0, delta: { tool_calls: [{ index: 0, id: 'call_1', function: { name: 'f', arguments: '' } }] } }]))).toBe(true)
+    expect(acc.add(chunk([{ index: 0, delta: { refusal: 'No.' }, finish_reason: null }]))).toBe(true)
+    expect(acc.add(chunk([{ index: 0, delta: {}, finish_reason: 'stop' }]))).toBe(false)
+    expect(acc.add(usageChunk)).toBe(false)
+  })
 })

@@ -1,3 +1,4 @@
+import type { StreamAccumulator } from '../apis/types.ts'
 import type { CompletionResult, OutputChoice, OutputPart } from '../types.ts'
 import { usageFromOpenAI } from '../usage/openai.ts'
 
@@ -91,28 +92,31 @@ interface ChoiceState {
  * Merges the parsed `data:` objects of a streamed Chat Completion. Each `add` only appends; strings are
  * joined once in `result()`, which also works on a stream that was cut mid-way.
  */
-export class ChatStreamAccumulator {
+export class ChatStreamAccumulator implements StreamAccumulator {
   private id: string | null = null
   private model: string | null = null
   private readonly choices = new Map<number, ChoiceState>()
   private usage: Obj | null = null
 
-  add(chunk: unknown): void {
+  /** Adds one parsed `data:` object; true when it carried output (text, refusal or a tool call). */
+  add(chunk: unknown): boolean {
     const c = asObject(chunk)
-    if (!c) return
+    if (!c) return false
     this.id ??= str(c.id)
     this.model ??= str(c.model)
     // Groq used to send stream usage only under `x_groq`.
     const usage = asObject(c.usage) ?? asObject(asObject(c.x_groq)?.usage)
     if (usage) this.usage = usage
-    if (!Array.isArray(c.choices)) return
+    if (!Array.isArray(c.choices)) return false
+    let output = false
     c.choices.forEach((raw, position) => {
       const choice = asObject(raw)
-      if (choice) this.addChoice(choice, position)
+      if (choice && this.addChoice(choice, position)) output = true
     })
+    return output
   }
 
-  private addChoice(choice: Obj, position: number): void {
+  private addChoice(choice: Obj, position: number): boolean {
     const index = asIndex(choice.index, position)
     let state = this.choices.get(index)
     if (!state) {
@@ -122,11 +126,12 @@ export class ChatStreamAccumulator {
     const finish = str(choice.finish_reason)
     if (finish) state.finish = finish
     const delta = asObject(choice.delta)
-    if (!delta) return
+    if (!delta) return false
     const text = contentText(delta.content)
     if (text) state.text.push(text)
-    if (typeof delta.refusal === 'string') state.refusal.push(delta.refusal)
-    if (!Array.isArray(delta.tool_calls)) return
+    const refusal = typeof delta.refusal === 'string' ? delta.refusal : ''
+    if (refusal) state.refusal.push(refusal)
+    if (!Array.isArray(delta.tool_calls) || delta.tool_calls.length === 0) return text !== '' || refusal !== ''
     delta.tool_calls.forEach((rawCall, i) => {
       const call = asObject(rawCall)
       if (!call) return
@@ -142,6 +147,7 @@ export class ChatStreamAccumulator {
       if (!tool.name) tool.name = str(fn?.name) ?? ''
       if (typeof fn?.arguments === 'string') tool.args.push(fn.arguments)
     })
+    return true
   }
 
   result(): CompletionResult {

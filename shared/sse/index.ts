@@ -8,6 +8,8 @@ export interface SseEvent {
   raw: string
   /** Its `data:` lines joined with `\n`, or null when it has none (comments, keep-alives). */
   data: string | null
+  /** Its `event:` name (Anthropic names every event), or null. */
+  event: string | null
 }
 
 // An event ends at a blank line; the spec allows CRLF, LF and CR line endings.
@@ -25,7 +27,7 @@ export class SseSplitter {
       const end = match.index + match[0].length
       const raw = this.pending.slice(0, end)
       this.pending = this.pending.slice(end)
-      events.push({ raw, data: dataOf(raw.slice(0, match.index)) })
+      events.push({ raw, ...fieldsOf(raw.slice(0, match.index)) })
     }
     return events
   }
@@ -36,16 +38,18 @@ export class SseSplitter {
   }
 }
 
-function dataOf(block: string): string | null {
+function fieldsOf(block: string): { data: string | null; event: string | null } {
   let data: string | null = null
+  let event: string | null = null
   for (const line of block.split(/\r\n|\n|\r/)) {
-    if (!line.startsWith('data')) continue
     const colon = line.indexOf(':')
-    // A bare `data` line is a data line with an empty value.
-    if (colon !== -1 && colon !== 4) continue
-    let value = colon === -1 ? '' : line.slice(5)
+    const name = colon === -1 ? line : line.slice(0, colon)
+    if (name !== 'data' && name !== 'event') continue
+    // A bare field name is the field with an empty value; one space after the colon is not part of it.
+    let value = colon === -1 ? '' : line.slice(colon + 1)
     if (value.startsWith(' ')) value = value.slice(1)
-    data = data === null ? value : `${data}\n${value}`
+    if (name === 'event') event = value
+    else data = data === null ? value : `${data}\n${value}`
   }
-  return data
+  return { data, event }
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { relayChatStream, type StreamSummary } from './chat-stream.ts'
+import type { StreamTranslator } from '../../shared/apis/types.ts'
+import { ChatStreamAccumulator } from '../../shared/completion/openai-chat.ts'
+import { relaySse, type SseRelayOptions, type StreamSummary } from './sse-relay.ts'
 
 const encoder = new TextEncoder()
 const chunk = (delta: object, extra: object = {}) =>
@@ -21,14 +23,24 @@ function upstream(text: string, cuts: number[]): ReadableStream<Uint8Array> {
   })
 }
 
-async function relay(body: ReadableStream<Uint8Array>, stripUsageChunk: boolean) {
+const MID_STREAM_ERROR = 'data: {"error":{"code":"upstream_disconnected"}}\n\n'
+const usageOnly = (data: unknown) => (data as { choices?: unknown[] }).choices?.length === 0
+
+async function relay(body: ReadableStream<Uint8Array>, dropUsage: boolean, extra: Partial<SseRelayOptions> = {}) {
   let summary: StreamSummary | undefined
-  const out = relayChatStream(body, { stripUsageChunk, cancelUpstream: () => {}, onEnd: (s) => (summary = s) })
+  const out = relaySse(body, {
+    accumulator: new ChatStreamAccumulator(),
+    drop: dropUsage ? usageOnly : undefined,
+    midStreamError: MID_STREAM_ERROR,
+    cancelUpstream: () => {},
+    onEnd: (s) => (summary = s),
+    ...extra,
+  })
   const text = await new Response(out).text()
   return { text, summary: summary! }
 }
 
-describe('relayChatStream', () => {
+describe('relaySse', () => {
   it('passes the stream through byte for byte when nothing is cut, and merges it for the event', async () => {
     const { text, summary } = await relay(upstream(SSE, [10, 100, 101, 250]), false)
     expect(text).toBe(SSE)
@@ -73,8 +85,9 @@ describe('relayChatStream', () => {
   it('reports a cancelled stream and cancels the upstream when the client goes away', async () => {
     let cancelledUpstream = ''
     let summary: StreamSummary | undefined
-    const out = relayChatStream(upstream(SSE, [100]), {
-      stripUsageChunk: false,
+    const out = relaySse(upstream(SSE, [100]), {
+      accumulator: new ChatStreamAccumulator(),
+      midStreamError: MID_STREAM_ERROR,
       cancelUpstream: (reason) => (cancelledUpstream = reason),
       onEnd: (s) => (summary = s),
     })
@@ -83,5 +96,23 @@ describe('relayChatStream', () => {
     await reader.cancel()
     expect(cancelledUpstream).toBe('client closed the connection')
     expect(summary?.end).toEqual({ kind: 'cancelled' })
+  })
+
+  it('translated, sends each upstream event as the translator renders it, whole, then what closes the stream', async () => {
+    const seen: Array<string | null> = []
+    const shouting: StreamTranslator = {
+      push: (data, eventName) => {
+        seen.push(eventName)
+        const text = (data as { choices: Array<{ delta: { content?: string } }> }).choices[0]?.delta.content
+        return text ? `data: ${text.toUpperCase()}\n\n` : ''
+      },
+      end: () => 'data: [DONE]\n\n',
+    }
+    const named = SSE.replace(chunk({ content: 'Hi' }), `event: delta\n${chunk({ content: 'Hi' })}`)
+    const { text, summary } = await relay(upstream(named, [5, 60, 61, 200]), false, { translator: shouting })
+    expect(text).toBe('data: HI\n\ndata:  THERE\n\ndata: [DONE]\n\n')
+    expect(seen).toContain('delta')
+    // The event is built from the upstream's own events, whatever the client got.
+    expect(summary.completion.choices[0]?.content).toEqual([{ type: 'text', text: 'Hi there' }])
   })
 })

@@ -1,0 +1,100 @@
+import type { Context } from 'hono'
+import { resolveRoute } from '../../shared/providers/routing.ts'
+import type { ConfiguredProvider, UpstreamApi } from '../../shared/providers/types.ts'
+import { readRequestMeta, type RequestMeta } from '../../shared/request-meta/index.ts'
+import type { JsonObject } from '../../shared/types.ts'
+import { resolveUserId, type UserIdCandidates } from '../../shared/user-id/index.ts'
+import type { AnalyticsDecision, GenerationRecorder } from '../analytics/recorder.ts'
+import type { AppEnv } from '../context.ts'
+import { errorResponse } from '../errors.ts'
+import type { Metrics } from '../metrics.ts'
+
+export type ParsedBody = { ok: true; body: JsonObject; text: string } | { ok: false; response: Response }
+
+/** SPEC §2 body checks after auth and size: malformed JSON, content type, not an object. */
+export async function parseJsonBody(c: Context<AppEnv>): Promise<ParsedBody> {
+  const text = await c.req.text()
+  let body: unknown
+  try {
+    body = JSON.parse(text)
+  } catch {
+    return { ok: false, response: errorResponse(c, 400, 'The request body is not valid JSON.', 'invalid_json') }
+  }
+  const contentType = c.req.header('content-type') ?? ''
+  if (!/^application\/(.+\+)?json\b/i.test(contentType)) {
+    const message = `Content-Type must be application/json (got "${contentType || 'none'}").`
+    return { ok: false, response: errorResponse(c, 400, message, 'invalid_content_type') }
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    return { ok: false, response: errorResponse(c, 400, 'The request body must be a JSON object.', 'invalid_body') }
+  }
+  return { ok: true, body: body as JsonObject, text }
+}
+
+/** A request that passed every check and has somewhere to go. */
+export interface Begun {
+  startedAt: Date
+  startedMs: number
+  meta: RequestMeta
+  userId: string | null
+  provider: ConfiguredProvider
+  /** Model id for the upstream (any `provider/` prefix stripped). */
+  model: string
+  decision: AnalyticsDecision
+  /** Adds the proxy's own headers to any answer from here on. */
+  withProxyHeaders: (headers: Headers) => Headers
+}
+
+export interface BeginOptions {
+  recorder: GenerationRecorder
+  metrics: Metrics
+  startedMs: number
+  startedAt: Date
+  /** The model as the client named it. */
+  model: string
+  /** The user id candidates in the body; the header and path prefix are read here. */
+  user: Pick<UserIdCandidates, 'bodyUser' | 'bodyMetadataUserId'>
+  /** Wire formats this route can send upstream; a route to another one is refused. */
+  upstreamApis: readonly UpstreamApi[]
+  /** The API's name in the refusal, e.g. "The Messages API". */
+  apiName: string
+}
+
+export type BeginResult = { ok: true; begun: Begun } | { ok: false; response: Response }
+
+/** Trace headers, user id (SPEC §2) and route (SPEC §3), shared by every generation route. */
+export function beginGeneration(c: Context<AppEnv>, options: BeginOptions): BeginResult {
+  const paywall = c.get('paywall')
+  const fail = (status: 400, message: string, code: string): BeginResult => ({ ok: false, response: errorResponse(c, status, message, code) })
+
+  const metaResult = readRequestMeta(c.req.raw.headers, () => crypto.randomUUID())
+  if (!metaResult.ok) return fail(400, metaResult.message, 'invalid_header')
+  const meta = metaResult.meta
+  c.set('traceId', meta.traceId)
+
+  const user = resolveUserId({ ...options.user, header: c.req.header('x-openstack-user'), pathUser: c.req.param('user') })
+  if (!user.ok) return fail(400, user.message, 'invalid_user')
+  if (user.userId === null && paywall.config.requireUser) {
+    const message = 'This paywall requires a user id: send body "user", header X-Openstack-User, or the /{user}/v1 path prefix.'
+    return fail(400, message, 'missing_user')
+  }
+
+  const routed = resolveRoute(options.model, paywall.providers, paywall.config.defaultProvider ?? null)
+  if (!routed.ok) return fail(400, routed.message, 'model_not_routable')
+  const { provider, model } = routed.route
+  if (!options.upstreamApis.includes(provider.definition.api)) {
+    const message = `${options.apiName} cannot reach model "${options.model}": it routes to provider "${provider.name}", which speaks the ${provider.definition.api} API.`
+    return fail(400, message, 'provider_not_supported')
+  }
+
+  const decision = options.recorder.decide(paywall, user.userId)
+  if (decision === 'missing-user') options.metrics.inc('openstack_events_dropped_total', { reason: 'missing-user' })
+  const withProxyHeaders = (headers: Headers) => {
+    if (decision === 'missing-user') headers.set('X-Openstack-Analytics', 'dropped; reason=missing-user')
+    return headers
+  }
+  return {
+    ok: true,
+    begun: { startedAt: options.startedAt, startedMs: options.startedMs, meta, userId: user.userId, provider, model, decision, withProxyHeaders },
+  }
+}
