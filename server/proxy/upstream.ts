@@ -1,3 +1,4 @@
+import type { ConfiguredProvider } from '../../shared/providers/types.ts'
 import type { Transport, UpstreamResponse } from './transport.ts'
 
 /** Client headers worth passing on; everything else (cookies, client keys, X-Openstack-*) stays here. */
@@ -9,13 +10,16 @@ const FORWARDED_HEADERS = [
   'openai-organization',
   'openai-project',
   'openai-beta',
+  'anthropic-version',
+  'anthropic-beta',
   // OpenRouter's app attribution.
   'http-referer',
   'x-title',
 ]
 const FORWARDED_PREFIXES = ['x-stainless-']
 
-export function upstreamHeaders(incoming: Headers, auth: Record<string, string>): Headers {
+/** Headers for the upstream: the allow-listed client headers, the provider's defaults, and its auth. */
+export function upstreamHeaders(incoming: Headers, provider: ConfiguredProvider): Headers {
   const headers = new Headers()
   for (const [name, value] of incoming) {
     if (FORWARDED_HEADERS.includes(name) || FORWARDED_PREFIXES.some((prefix) => name.startsWith(prefix))) {
@@ -23,7 +27,9 @@ export function upstreamHeaders(incoming: Headers, auth: Record<string, string>)
     }
   }
   if (!headers.has('content-type')) headers.set('content-type', 'application/json')
-  for (const [name, value] of Object.entries(auth)) headers.set(name, value)
+  const { definition } = provider
+  for (const [name, value] of Object.entries(definition.defaultHeaders ?? {})) if (!headers.has(name)) headers.set(name, value)
+  for (const [name, value] of Object.entries(definition.authHeaders(provider.apiKey))) headers.set(name, value)
   return headers
 }
 

@@ -75,7 +75,7 @@ export function chatCompletions(deps: RelayDeps) {
         startedAt,
         startedMs,
       },
-      upstreamHeaders: upstreamHeaders(c.req.raw.headers, provider.definition.authHeaders(provider.apiKey)),
+      upstreamHeaders: upstreamHeaders(c.req.raw.headers, provider),
       // The body goes as sent unless routing or stream usage changed it.
       upstreamBody: upstreamBody.model === body.model && !dropUsageChunk ? parsed.text : JSON.stringify(upstreamBody),
       reader: chatReader,

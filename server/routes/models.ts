@@ -34,7 +34,7 @@ export function listModels(deps: { log: Logger }) {
   async function fetchOpenAIModels(provider: ConfiguredProvider) {
     try {
       const response = await fetch(`${provider.baseUrl}/models`, {
-        headers: provider.definition.authHeaders(provider.apiKey),
+        headers: { ...provider.definition.defaultHeaders, ...provider.definition.authHeaders(provider.apiKey) },
         signal: AbortSignal.timeout(LIST_TIMEOUT_MS),
       })
       if (!response.ok) throw new Error(`HTTP ${response.status}`)

@@ -8,6 +8,8 @@ export const anthropic: ProviderDefinition = {
   hostnames: ['api.anthropic.com'],
   pricesProviderId: 'anthropic',
   ownsModel: startsWithAny('claude-'),
-  authHeaders: (apiKey) => ({ 'x-api-key': apiKey, 'anthropic-version': '2023-06-01' }),
+  authHeaders: (apiKey) => ({ 'x-api-key': apiKey }),
+  // The SDK sends its own; the proxy's translated requests and other clients get the current one.
+  defaultHeaders: { 'anthropic-version': '2023-06-01' },
   streamUsageOption: false,
 }

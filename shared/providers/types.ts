@@ -16,6 +16,8 @@ export interface ProviderDefinition {
   ownsModel(model: string): boolean
   /** Upstream auth headers for the paywall's provider key. */
   authHeaders(apiKey: string): Record<string, string>
+  /** Headers the upstream requires, sent when the client did not send its own (`anthropic-version`). */
+  defaultHeaders?: Readonly<Record<string, string>>
   /**
    * Whether streamed usage has to be asked for with `stream_options.include_usage`.
    * False where the upstream always sends it or rejects the option.
