@@ -4,13 +4,15 @@ import { setMetric, timing } from 'hono/timing'
 import type { GenerationRecorder } from './analytics/recorder.ts'
 import type { Config } from './config/schema.ts'
 import type { AppEnv } from './context.ts'
-import { errorResponse } from './errors.ts'
+import { errorResponse, speaks } from './errors.ts'
 import type { Logger } from './log.ts'
 import type { Metrics } from './metrics.ts'
 import { limitBody } from './middleware/body-limit.ts'
 import { clientAuth } from './middleware/client-auth.ts'
 import type { Paywalls } from './paywalls.ts'
 import { chatCompletions } from './routes/chat-completions.ts'
+import { generateContent } from './routes/gemini.ts'
+import { messages } from './routes/messages.ts'
 import { fetchTransport, type Transport } from './proxy/transport.ts'
 import { healthRoutes } from './routes/health.ts'
 import { listModels } from './routes/models.ts'
@@ -35,14 +37,21 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   const { config, metrics, log, recorder } = options
   const transport = options.transport ?? fetchTransport()
 
+  const relay = { recorder, metrics, transport, upstreamTimeoutMs: config.server.upstreamTimeoutMs }
+  const bodyLimit = limitBody(config.server.maxBodyBytes)
+
   const v1 = new Hono<AppEnv>()
+  // Errors in the format of the API called (SPEC §2), from authentication on.
+  v1.use('/messages', speaks('anthropic'))
   v1.use(clientAuth(() => options.paywalls))
-  v1.post(
-    '/chat/completions',
-    limitBody(config.server.maxBodyBytes),
-    chatCompletions({ recorder, metrics, transport, upstreamTimeoutMs: config.server.upstreamTimeoutMs }),
-  )
+  v1.post('/chat/completions', bodyLimit, chatCompletions(relay))
+  v1.post('/messages', bodyLimit, messages(relay))
   v1.get('/models', listModels({ log }))
+
+  const v1beta = new Hono<AppEnv>()
+  v1beta.use(speaks('gemini'))
+  v1beta.use(clientAuth(() => options.paywalls))
+  v1beta.post('/models/:modelAction', bodyLimit, generateContent(relay))
 
   const app = new Hono<AppEnv>()
   app.use(requestId({ headerName: 'X-Openstack-Request-Id' }))
@@ -63,11 +72,13 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.route('/', healthRoutes(() => !options.draining()))
   app.get('/metrics', (c) => c.text(metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }))
   app.route('/v1', v1)
-  app.use('/:user/v1/*', async (c, next) => {
+  app.route('/v1beta', v1beta)
+  app.use('/:user/*', async (c, next) => {
     if (RESERVED_SEGMENTS.has(c.req.param('user'))) return c.notFound()
     await next()
   })
   app.route('/:user/v1', v1)
+  app.route('/:user/v1beta', v1beta)
   app.notFound((c) => errorResponse(c, 404, `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`, 'not_found'))
   app.onError((error, c) => {
     log('error', 'unhandled error', { requestId: c.get('requestId'), error: error instanceof Error ? error.message : String(error) })

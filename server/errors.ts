@@ -1,5 +1,9 @@
-import type { Context } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import { anthropicErrorBody } from '../shared/apis/anthropic/error.ts'
+import { geminiErrorBody } from '../shared/apis/gemini/error.ts'
+import type { JsonObject } from '../shared/types.ts'
+import type { AppEnv, ErrorFormat } from './context.ts'
 
 /** OpenAI's error type for a status, so SDKs raise the matching error class. */
 function openAIErrorType(status: number): string {
@@ -15,7 +19,22 @@ export function openAIErrorBody(status: number, message: string, code: string) {
   return { error: { message, type: openAIErrorType(status), param: null, code } }
 }
 
-/** An error response in the caller's format; other formats join with their routes. */
-export function errorResponse(c: Context, status: ContentfulStatusCode, message: string, code: string): Response {
-  return c.json(openAIErrorBody(status, message, code), status)
+const ERROR_BODIES: Record<ErrorFormat, (status: number, message: string, code: string) => JsonObject> = {
+  openai: openAIErrorBody,
+  // Anthropic and Gemini errors carry no code of their own: their type or status comes from the HTTP status.
+  anthropic: (status, message) => anthropicErrorBody(status, message),
+  gemini: (status, message) => geminiErrorBody(status, message),
+}
+
+/** An error response in the caller's format (SPEC §2): the route's SDK raises it with this message. */
+export function errorResponse(c: Context<AppEnv>, status: ContentfulStatusCode, message: string, code: string): Response {
+  return c.json(ERROR_BODIES[c.get('errorFormat') ?? 'openai'](status, message, code), status)
+}
+
+/** Marks the routes below as speaking another error format than OpenAI's, from auth on. */
+export function speaks(format: ErrorFormat): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    c.set('errorFormat', format)
+    await next()
+  }
 }
