@@ -17,6 +17,17 @@
  *
  * The scenario is read from the last message's content when it is a string (or the text of its text parts)
  * that starts with `scenario:<name>`; anything after the name is ignored.
+ *
+ * `POST /v1/responses` speaks the Responses format (JSON, and with `stream: true` the typed SSE events,
+ * each with `event:` and `sequence_number`), choosing a scenario from the last user text of `input`
+ * (a string, or the last user message's string or `input_text` parts). The chat scenarios apply,
+ * `tool-calls` giving `function_call` output items, plus:
+ *
+ *   "scenario:failed"            stream: 3 text deltas, then `response.failed` (non-stream: 500 server_error)
+ *
+ * `POST /v1/embeddings` answers one deterministic vector per input (`fakeEmbedding`), as floats or as
+ * base64 float32 per `encoding_format`, `dimensions` long (default 8). An input string starting with
+ * `scenario:error-400|error-429|error-500|hang` picks that scenario.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
@@ -126,6 +137,85 @@ export const ERROR_500_BODY = {
   },
 }
 
+/** A usage block in the Responses API's names. */
+export interface FakeResponsesUsage {
+  input_tokens: number
+  input_tokens_details: { cached_tokens: number }
+  output_tokens: number
+  output_tokens_details: { reasoning_tokens: number }
+  total_tokens: number
+  cost?: number
+}
+
+/** The same counts as a Chat usage block, under the Responses API's names. */
+function responsesUsage(u: FakeUsage): FakeResponsesUsage {
+  return {
+    input_tokens: u.prompt_tokens,
+    input_tokens_details: { cached_tokens: u.prompt_tokens_details.cached_tokens },
+    output_tokens: u.completion_tokens,
+    output_tokens_details: { reasoning_tokens: u.completion_tokens_details.reasoning_tokens },
+    total_tokens: u.total_tokens,
+    ...(u.cost !== undefined ? { cost: u.cost } : {}),
+  }
+}
+
+/** Usage block a `/v1/responses` answer reports, per scenario (the counts of FAKE_USAGE). */
+export const FAKE_RESPONSES_USAGE = {
+  default: responsesUsage(FAKE_USAGE.default),
+  'tool-calls': responsesUsage(FAKE_USAGE['tool-calls']),
+  cached: responsesUsage(FAKE_USAGE.cached),
+} satisfies Record<string, FakeResponsesUsage>
+
+/** The `function_call` output items of `scenario:tool-calls` on `/v1/responses` (the calls of FAKE_TOOL_CALLS). */
+export const FAKE_FUNCTION_CALLS = FAKE_TOOL_CALLS.map((call) => ({
+  id: call.id.replace(/^call_/, 'fc_'),
+  type: 'function_call' as const,
+  status: 'completed' as const,
+  arguments: call.function.arguments,
+  call_id: call.id,
+  name: call.function.name,
+}))
+
+/** The `error` of the failed response `scenario:failed` streams on `/v1/responses`. */
+export const RESPONSE_FAILED_ERROR = {
+  code: 'server_error',
+  message:
+    'An error occurred while processing your request. You can retry your request, or contact us through our help center at help.openai.com if the error persists.',
+}
+
+/** What `/v1/embeddings` answers to `scenario:error-400`. */
+export const EMBEDDINGS_ERROR_400_BODY = {
+  error: {
+    message:
+      "This model's maximum context length is 8192 tokens, however you requested 8220 tokens (8220 in your prompt; 0 for the completion). Please reduce your prompt; or completion length.",
+    type: 'invalid_request_error',
+    param: null,
+    code: null,
+  },
+}
+
+/** Vector length `/v1/embeddings` answers when the request sets no `dimensions`. */
+export const FAKE_EMBEDDING_DIMENSIONS = 8
+
+/**
+ * The vector the fake answers for one input: a hash of it spread over `dimensions` values, each a
+ * multiple of 1/1024 in [-1, 1], so it survives the float32 round trip of base64 unchanged.
+ */
+export function fakeEmbedding(input: string | number[], dimensions = FAKE_EMBEDDING_DIMENSIONS): number[] {
+  const key = typeof input === 'string' ? input : input.join(',')
+  let hash = 0x811c9dc5
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193)
+  return Array.from({ length: dimensions }, (_, i) => {
+    const h = Math.imul(hash ^ (i + 1), 0x9e3779b1) >>> 0
+    return ((h % 2049) - 1024) / 1024
+  })
+}
+
+/** Tokens the fake counts for one embeddings input: a token list's length, about 4 characters a token for text. */
+export function fakeEmbeddingTokens(input: string | number[]): number {
+  return typeof input === 'string' ? Math.max(1, Math.ceil(input.length / 4)) : input.length
+}
+
 export interface RecordedRequest {
   method: string
   /** Path without the query string, e.g. `/v1/chat/completions`. */
@@ -137,7 +227,7 @@ export interface RecordedRequest {
   /** Parsed JSON body; `undefined` when there was no body, the raw string when it was not JSON. */
   body: any
   rawBody: string
-  /** Scenario name chosen for this request (`default` for a normal answer), null for non-chat routes. */
+  /** Scenario name chosen for this request (`default` for a normal answer), null for `/v1/models`, unknown routes and rejected bodies. */
   scenario: string | null
   /** HTTP status the fake sent, null while none was sent (hang, reset before headers). */
   status: number | null
@@ -161,6 +251,10 @@ export interface FakeOpenAI {
   requests: RecordedRequest[]
   /** Requests to `POST /v1/chat/completions` only. */
   readonly chatRequests: RecordedRequest[]
+  /** Requests to `POST /v1/responses` only. */
+  readonly responsesRequests: RecordedRequest[]
+  /** Requests to `POST /v1/embeddings` only. */
+  readonly embeddingsRequests: RecordedRequest[]
   /** Number of requests whose client went away before the response ended. */
   readonly aborted: number
   /** Resolves when at least n requests were received; rejects after timeoutMs. */
@@ -174,6 +268,7 @@ export interface FakeOpenAI {
 }
 
 const SCENARIO_RE = /^\s*scenario:([a-z0-9-]+)/
+const POST_ROUTES = new Set(['/v1/chat/completions', '/v1/responses', '/v1/embeddings'])
 
 function lastMessageText(body: any): string | null {
   const messages = body?.messages
@@ -191,9 +286,68 @@ function lastMessageText(body: any): string | null {
 
 /** Scenario named by a chat request body, `default` when none. */
 export function scenarioOf(body: unknown): string {
-  const text = lastMessageText(body)
+  return scenarioIn(lastMessageText(body))
+}
+
+/** Scenario named by a Responses request body (its last user text), `default` when none. */
+export function responsesScenarioOf(body: unknown): string {
+  return scenarioIn(lastUserInputText(body))
+}
+
+function asRecord(value: unknown): Record<string, unknown> | null {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null
+}
+
+function scenarioIn(text: string | null): string {
   const m = text ? SCENARIO_RE.exec(text) : null
   return m?.[1] ?? 'default'
+}
+
+/** Text of the last user message of a Responses `input`: a string, a string item, or `input_text` parts. */
+function lastUserInputText(body: unknown): string | null {
+  const input = asRecord(body)?.input
+  if (typeof input === 'string') return input
+  if (!Array.isArray(input)) return null
+  for (let i = input.length - 1; i >= 0; i--) {
+    const item: unknown = input[i]
+    if (typeof item === 'string') return item
+    const message = asRecord(item)
+    if (message?.role !== 'user') continue
+    if (typeof message.content === 'string') return message.content
+    if (!Array.isArray(message.content)) return null
+    let text = ''
+    for (const part of message.content) {
+      const p = asRecord(part)
+      if (p?.type === 'input_text' && typeof p.text === 'string') text += p.text
+    }
+    return text
+  }
+  return null
+}
+
+/** A token list: a non-empty array of integers. */
+function isTokenList(value: unknown): value is number[] {
+  return Array.isArray(value) && value.length > 0 && value.every((n) => Number.isInteger(n))
+}
+
+/** The inputs of an Embeddings request, one per vector; null when `input` is not a valid one. */
+function embeddingInputs(input: unknown): (string | number[])[] | null {
+  if (typeof input === 'string') return input === '' ? null : [input]
+  if (isTokenList(input)) return [input]
+  if (!Array.isArray(input) || input.length === 0) return null
+  const inputs: (string | number[])[] = []
+  for (const item of input) {
+    if ((typeof item === 'string' && item !== '') || isTokenList(item)) inputs.push(item)
+    else return null
+  }
+  return inputs
+}
+
+/** Scenario named by the first text input of an Embeddings request, `default` when none. */
+function embeddingsScenarioOf(body: unknown): string {
+  const input = asRecord(body)?.input
+  const first = Array.isArray(input) ? input.find((item) => typeof item === 'string') : input
+  return scenarioIn(typeof first === 'string' ? first : null)
 }
 
 function reportedModel(requested: unknown): string {
@@ -348,7 +502,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     if (rec.method === 'GET' && rec.path === '/v1/models') {
       return sendJSON(res, rec, 200, { object: 'list', data: FAKE_MODELS })
     }
-    if (rec.path !== '/v1/chat/completions') {
+    if (!POST_ROUTES.has(rec.path)) {
       return sendJSON(res, rec, 404, openAIError(`Invalid URL (${rec.method} ${rec.path})`))
     }
     if (rec.method !== 'POST') {
@@ -368,15 +522,17 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     if (typeof body.model !== 'string' || body.model === '') {
       return sendJSON(res, rec, 400, openAIError('you must provide a model parameter'))
     }
-    if (!Array.isArray(body.messages)) {
+    const chat = rec.path === '/v1/chat/completions'
+    if (chat && !Array.isArray(body.messages)) {
       return sendJSON(res, rec, 400, openAIError("Missing required parameter: 'messages'.", 'messages', 'missing_required_parameter'))
     }
 
-    const scenario = scenarioOf(body)
+    const embeddings = rec.path === '/v1/embeddings'
+    const scenario = chat ? scenarioOf(body) : embeddings ? embeddingsScenarioOf(body) : responsesScenarioOf(body)
     rec.scenario = scenario
     switch (scenario) {
       case 'error-400':
-        return sendJSON(res, rec, 400, ERROR_400_BODY)
+        return sendJSON(res, rec, 400, embeddings ? EMBEDDINGS_ERROR_400_BODY : ERROR_400_BODY)
       case 'error-429':
         return sendJSON(res, rec, 429, ERROR_429_BODY, {
           'retry-after': '1',
@@ -390,7 +546,9 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
         return // keep the socket open; the client's disconnect or close() ends it
     }
 
+    if (embeddings) return answerEmbeddings(res, rec, body)
     const plan = planFor(scenario)
+    if (!chat) return answerResponses(req, res, rec, body, scenario === 'failed', plan, markDestroyed)
     const id = randomId('chatcmpl-')
     const created = Math.floor(Date.now() / 1000)
     const model = reportedModel(body.model)
@@ -507,6 +665,161 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     res.end()
   }
 
+  /** `POST /v1/responses`: the completed response as JSON, or its typed events as SSE. */
+  async function answerResponses(
+    req: IncomingMessage,
+    res: ServerResponse,
+    rec: RecordedRequest,
+    body: Record<string, unknown>,
+    failed: boolean,
+    plan: CompletionPlan,
+    markDestroyed: () => void,
+  ) {
+    const id = `resp_${randomBytes(24).toString('hex')}`
+    const messageId = `msg_${randomBytes(24).toString('hex')}`
+    const createdAt = Math.floor(Date.now() / 1000)
+    const text = plan.pieces.join('')
+    const usage = responsesUsage(plan.usage)
+    const outputText = (t: string) => ({ type: 'output_text', annotations: [], logprobs: [], text: t })
+    const message = (status: string, t: string) => ({
+      id: messageId,
+      type: 'message',
+      status,
+      content: [outputText(t)],
+      role: 'assistant',
+    })
+    const output = plan.toolCalls ? FAKE_FUNCTION_CALLS : [message('completed', text)]
+    // The request's settings are echoed back, as the API does.
+    const response = (status: string, rest: Record<string, unknown> = {}) => ({
+      id,
+      object: 'response',
+      created_at: createdAt,
+      status,
+      background: false,
+      error: null,
+      incomplete_details: null,
+      instructions: body.instructions ?? null,
+      max_output_tokens: body.max_output_tokens ?? null,
+      max_tool_calls: body.max_tool_calls ?? null,
+      model: reportedModel(body.model),
+      output: [],
+      parallel_tool_calls: body.parallel_tool_calls ?? true,
+      previous_response_id: body.previous_response_id ?? null,
+      reasoning: body.reasoning ?? { effort: null, summary: null },
+      service_tier: 'default',
+      store: body.store ?? true,
+      temperature: body.temperature ?? 1.0,
+      text: body.text ?? { format: { type: 'text' }, verbosity: 'medium' },
+      tool_choice: body.tool_choice ?? 'auto',
+      tools: body.tools ?? [],
+      top_logprobs: body.top_logprobs ?? 0,
+      top_p: body.top_p ?? 1.0,
+      truncation: body.truncation ?? 'disabled',
+      usage: null,
+      user: body.user ?? null,
+      metadata: body.metadata ?? {},
+      ...rest,
+    })
+    const completed = () => response('completed', { completed_at: createdAt, output, usage })
+
+    if (body.stream !== true) {
+      if (failed) return sendJSON(res, rec, 500, ERROR_500_BODY)
+      if (plan.resetAfter !== undefined) {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '4096' })
+        res.write(`{"id":"${id}","object":"response","status":"completed","output":[{"type":"message","content":[{"type":"output_text","text":"Hel`)
+        markDestroyed()
+        setTimeout(() => req.socket.destroy(), 20)
+        return
+      }
+      return sendJSON(res, rec, 200, completed())
+    }
+
+    // --- streaming: typed events, numbered when written ---
+    const events: { type: string; [key: string]: unknown }[] = [
+      { type: 'response.created', response: response('in_progress') },
+      { type: 'response.in_progress', response: response('in_progress') },
+    ]
+    const cut = failed || plan.resetAfter !== undefined
+    if (plan.toolCalls) {
+      FAKE_FUNCTION_CALLS.forEach((call, index) => {
+        events.push({ type: 'response.output_item.added', output_index: index, item: { ...call, status: 'in_progress', arguments: '' } })
+        for (const delta of splitEvery(call.arguments, 9)) {
+          events.push({ type: 'response.function_call_arguments.delta', item_id: call.id, output_index: index, delta })
+        }
+        events.push({ type: 'response.function_call_arguments.done', item_id: call.id, output_index: index, arguments: call.arguments })
+        events.push({ type: 'response.output_item.done', output_index: index, item: call })
+      })
+    } else {
+      const at = { item_id: messageId, output_index: 0, content_index: 0 }
+      events.push({ type: 'response.output_item.added', output_index: 0, item: { ...message('in_progress', ''), content: [] } })
+      events.push({ type: 'response.content_part.added', ...at, part: outputText('') })
+      for (const delta of failed ? RESET_PIECES : plan.pieces) {
+        events.push({ type: 'response.output_text.delta', ...at, delta, logprobs: [] })
+      }
+      if (!cut) {
+        events.push({ type: 'response.output_text.done', ...at, text, logprobs: [] })
+        events.push({ type: 'response.content_part.done', ...at, part: outputText(text) })
+        events.push({ type: 'response.output_item.done', output_index: 0, item: message('completed', text) })
+      }
+    }
+    if (failed) events.push({ type: 'response.failed', response: response('failed', { error: RESPONSE_FAILED_ERROR }) })
+    else if (!cut) events.push({ type: 'response.completed', response: completed() })
+
+    rec.status = 200
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-request-id': randomId('req_', 32),
+      'openai-processing-ms': '42',
+    })
+    res.flushHeaders()
+
+    for (const [sequence, event] of events.entries()) {
+      if (sequence > 0 && plan.delayMs > 0) await sleep(plan.delayMs)
+      if (closing || res.destroyed || rec.aborted) return
+      const data = JSON.stringify({ ...event, sequence_number: sequence })
+      rec.chunkWrites.push(performance.now())
+      rec.chunks.push(data)
+      // Each event is handed to the socket before the next is written.
+      await new Promise<void>((resolve) => res.write(`event: ${event.type}\ndata: ${data}\n\n`, () => resolve()))
+    }
+
+    if (plan.resetAfter !== undefined) {
+      await sleep(30)
+      if (closing || res.destroyed) return
+      markDestroyed()
+      req.socket.destroy()
+      return
+    }
+    res.end()
+  }
+
+  /** `POST /v1/embeddings`: one vector per input, floats or base64 float32. */
+  function answerEmbeddings(res: ServerResponse, rec: RecordedRequest, body: Record<string, unknown>) {
+    const inputs = embeddingInputs(body.input)
+    if (!inputs) {
+      return sendJSON(res, rec, 400, openAIError("'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference."))
+    }
+    const { dimensions } = body
+    const size = typeof dimensions === 'number' && Number.isInteger(dimensions) && dimensions > 0 ? dimensions : FAKE_EMBEDDING_DIMENSIONS
+    const base64 = body.encoding_format === 'base64'
+    const tokens = inputs.reduce((sum, input) => sum + fakeEmbeddingTokens(input), 0)
+    return sendJSON(res, rec, 200, {
+      object: 'list',
+      data: inputs.map((input, index) => {
+        const vector = fakeEmbedding(input, size)
+        return {
+          object: 'embedding',
+          index,
+          embedding: base64 ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector,
+        }
+      }),
+      model: reportedModel(body.model),
+      usage: { prompt_tokens: tokens, total_tokens: tokens },
+    })
+  }
+
   const port = await listenOnLoopback(server)
   const origin = `http://127.0.0.1:${port}`
 
@@ -535,6 +848,12 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     requests,
     get chatRequests() {
       return requests.filter((r) => r.method === 'POST' && r.path === '/v1/chat/completions')
+    },
+    get responsesRequests() {
+      return requests.filter((r) => r.method === 'POST' && r.path === '/v1/responses')
+    },
+    get embeddingsRequests() {
+      return requests.filter((r) => r.method === 'POST' && r.path === '/v1/embeddings')
     },
     get aborted() {
       return aborted

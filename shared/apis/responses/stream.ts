@@ -2,7 +2,7 @@
 import type { CompletionResult } from '../../types.ts'
 import { usageFromOpenAI } from '../../usage/openai.ts'
 import type { StreamAccumulator, UpstreamError } from '../types.ts'
-import { completionFromResponseJson } from './completion.ts'
+import { completionFromResponseJson, stopReasonOf } from './completion.ts'
 import { errorFromResponsesEvent } from './error.ts'
 import { choicesFromOutput } from './output.ts'
 
@@ -19,8 +19,6 @@ function str(value: unknown): string | null {
 function asIndex(value: unknown): number | null {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : null
 }
-
-const TERMINAL_STATUSES = new Set(['completed', 'incomplete', 'failed', 'cancelled'])
 
 /** A content part of a message being streamed: `output_text` or `refusal`, its text in pieces. */
 interface PartState {
@@ -93,7 +91,7 @@ export class ResponsesStreamAccumulator implements StreamAccumulator {
         const part = asObject(event.part)
         const state = this.part(event, str(part?.type) ?? 'output_text')
         const text = part?.type === 'refusal' ? part.refusal : part?.text
-        if (state && typeof text === 'string' && (type === 'response.content_part.done' || text !== '')) state.pieces = [text]
+        if (state && typeof text === 'string') state.pieces = [text]
         return false
       }
       case 'response.output_text.delta':
@@ -154,8 +152,8 @@ export class ResponsesStreamAccumulator implements StreamAccumulator {
     this.id ??= str(response.id)
     this.model ??= str(response.model)
     if (asObject(response.usage)) this.usage = response.usage
-    const status = str(response.status)
-    if (status !== null && TERMINAL_STATUSES.has(status)) this.terminal = response
+    // Only a finished response has a stop reason.
+    if (stopReasonOf(response) !== null) this.terminal = response
   }
 
   /** The item at `index`, created from `item` if this is the first event about it. */
