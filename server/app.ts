@@ -11,8 +11,10 @@ import { limitBody } from './middleware/body-limit.ts'
 import { clientAuth } from './middleware/client-auth.ts'
 import type { Paywalls } from './paywalls.ts'
 import { chatCompletions } from './routes/chat-completions.ts'
+import { embeddings } from './routes/embeddings.ts'
 import { generateContent } from './routes/gemini.ts'
 import { messages } from './routes/messages.ts'
+import { responses } from './routes/responses.ts'
 import { fetchTransport, type Transport } from './proxy/transport.ts'
 import { healthRoutes } from './routes/health.ts'
 import { listModels } from './routes/models.ts'
@@ -45,6 +47,8 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   v1.use('/messages', speaks('anthropic'))
   v1.use(clientAuth(() => options.paywalls))
   v1.post('/chat/completions', bodyLimit, chatCompletions(relay))
+  v1.post('/responses', bodyLimit, responses(relay))
+  v1.post('/embeddings', bodyLimit, embeddings(relay))
   v1.post('/messages', bodyLimit, messages(relay))
   v1.get('/models', listModels({ log }))
 

@@ -17,7 +17,7 @@ export interface GenerationStart {
   /** Model id as sent upstream. */
   model: string
   requestUrl: string
-  input: Json[]
+  input: Json
   tools: Json[] | null
   modelParameters: JsonObject
   stream: boolean

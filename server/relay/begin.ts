@@ -2,9 +2,10 @@ import type { Context } from 'hono'
 import { resolveRoute } from '../../shared/providers/routing.ts'
 import type { ConfiguredProvider, UpstreamApi } from '../../shared/providers/types.ts'
 import { readRequestMeta, type RequestMeta } from '../../shared/request-meta/index.ts'
-import type { JsonObject } from '../../shared/types.ts'
+import type { Json, JsonObject } from '../../shared/types.ts'
 import { resolveUserId, type UserIdCandidates } from '../../shared/user-id/index.ts'
-import type { AnalyticsDecision, GenerationRecorder } from '../analytics/recorder.ts'
+import { uuidv7 } from 'uuidv7'
+import type { AnalyticsDecision, GenerationRecorder, GenerationStart } from '../analytics/recorder.ts'
 import type { AppEnv } from '../context.ts'
 import { errorResponse } from '../errors.ts'
 import type { Metrics } from '../metrics.ts'
@@ -97,4 +98,37 @@ export function beginGeneration(c: Context<AppEnv>, options: BeginOptions): Begi
     ok: true,
     begun: { startedAt: options.startedAt, startedMs: options.startedMs, meta, userId: user.userId, provider, model, decision, withProxyHeaders },
   }
+}
+
+/** What a route knows of its request for the event, beyond what `beginGeneration` found. */
+export interface StartFields {
+  eventName: GenerationStart['eventName']
+  requestUrl: string
+  input: Json
+  tools: Json[] | null
+  modelParameters: JsonObject
+  stream: boolean
+}
+
+/** The event's start, fixed before the upstream is called (its uuid is the event's, reused on retries). */
+export function generationStart(c: Context<AppEnv>, begun: Begun, fields: StartFields): GenerationStart {
+  return {
+    ...fields,
+    paywall: c.get('paywall'),
+    provider: begun.provider,
+    model: begun.model,
+    userId: begun.userId,
+    meta: begun.meta,
+    requestId: c.get('requestId'),
+    uuid: uuidv7(),
+    startedAt: begun.startedAt,
+    startedMs: begun.startedMs,
+  }
+}
+
+/** The body's `model`, or a 400 in the caller's format naming an example. */
+export function requireModel(c: Context<AppEnv>, body: JsonObject, example: string): { ok: true; model: string } | { ok: false; response: Response } {
+  const model = body.model
+  if (typeof model === 'string' && model.trim() !== '') return { ok: true, model }
+  return { ok: false, response: errorResponse(c, 400, `Missing required parameter: "model" (a model id such as ${example}).`, 'missing_model') }
 }

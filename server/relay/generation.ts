@@ -94,8 +94,9 @@ export async function relayGeneration(c: Context<AppEnv>, deps: RelayDeps, plan:
   const isSse = (response.headers.get('content-type') ?? '').includes('text/event-stream')
   if (response.ok && isSse && response.body) {
     count(response.status)
+    const accumulator = reader.accumulator()
     const streamed = relaySse(response.body, {
-      accumulator: reader.accumulator(),
+      accumulator,
       translator: translation?.stream(),
       drop: plan.drop,
       midStreamError: plan.midStreamError,
@@ -105,7 +106,8 @@ export async function relayGeneration(c: Context<AppEnv>, deps: RelayDeps, plan:
         const message = summary.end.kind === 'cancelled' ? 'client closed the connection' : summary.end.kind === 'failed' ? summary.end.reason : null
         record({
           httpStatus: status,
-          error: message === null ? null : { message, type: 'proxy_error', code: String(status) },
+          // A failure the upstream reported inside a stream that began with 200 (an error event).
+          error: message === null ? (accumulator.error?.() ?? null) : { message, type: 'proxy_error', code: String(status) },
           completion: summary.completion,
           lastByteMs: summary.lastByteAt,
           firstTokenMs: summary.firstTokenAt,

@@ -1,13 +1,12 @@
 import type { Context } from 'hono'
-import { uuidv7 } from 'uuidv7'
 import { errorFromOpenAIBody } from '../../shared/apis/openai/error.ts'
 import { ChatStreamAccumulator, completionFromChatJson } from '../../shared/completion/openai-chat.ts'
 import { inputFromChatRequest, modelParametersFromChatRequest } from '../../shared/event/input.ts'
 import type { Json, JsonObject } from '../../shared/types.ts'
 import type { AppEnv } from '../context.ts'
-import { errorResponse, openAIErrorBody } from '../errors.ts'
+import { openAIErrorBody } from '../errors.ts'
 import { upstreamHeaders } from '../proxy/upstream.ts'
-import { beginGeneration, parseJsonBody } from '../relay/begin.ts'
+import { beginGeneration, generationStart, parseJsonBody, requireModel } from '../relay/begin.ts'
 import { type RelayDeps, relayGeneration, type UpstreamReader } from '../relay/generation.ts'
 
 const chatReader: UpstreamReader = {
@@ -29,16 +28,14 @@ export function chatCompletions(deps: RelayDeps) {
     const parsed = await parseJsonBody(c)
     if (!parsed.ok) return parsed.response
     const { body } = parsed
-    if (typeof body.model !== 'string' || body.model.trim() === '') {
-      const message = 'Missing required parameter: "model" (a model id such as "gpt-4o-mini" or "openrouter/meta-llama/llama-3.1-70b").'
-      return errorResponse(c, 400, message, 'missing_model')
-    }
+    const named = requireModel(c, body, '"gpt-4o-mini" or "openrouter/meta-llama/llama-3.1-70b"')
+    if (!named.ok) return named.response
 
     const began = beginGeneration(c, {
       ...deps,
       startedMs,
       startedAt,
-      model: body.model,
+      model: named.model,
       user: { bodyUser: body.user },
       upstreamApis: ['openai'],
       apiName: 'Chat Completions',
@@ -58,23 +55,14 @@ export function chatCompletions(deps: RelayDeps) {
     return relayGeneration(c, deps, {
       route: 'chat_completions',
       begun,
-      start: {
+      start: generationStart(c, begun, {
         eventName: '$ai_generation',
-        paywall: c.get('paywall'),
-        provider,
-        model,
         requestUrl: `${provider.baseUrl}/chat/completions`,
         input: inputFromChatRequest(body),
         tools: Array.isArray(body.tools) ? (body.tools as Json[]) : null,
         modelParameters: modelParametersFromChatRequest(body),
         stream,
-        userId: begun.userId,
-        meta: begun.meta,
-        requestId: c.get('requestId'),
-        uuid: uuidv7(),
-        startedAt,
-        startedMs,
-      },
+      }),
       upstreamHeaders: upstreamHeaders(c.req.raw.headers, provider),
       // The body goes as sent unless routing or stream usage changed it.
       upstreamBody: upstreamBody.model === body.model && !dropUsageChunk ? parsed.text : JSON.stringify(upstreamBody),

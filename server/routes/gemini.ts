@@ -1,5 +1,4 @@
 import type { Context } from 'hono'
-import { uuidv7 } from 'uuidv7'
 import { completionFromGenerateContentJson } from '../../shared/apis/gemini/completion.ts'
 import { errorFromGeminiBody, geminiErrorBody } from '../../shared/apis/gemini/error.ts'
 import { parseModelAction, summarizeGenerateContentRequest } from '../../shared/apis/gemini/request.ts'
@@ -7,7 +6,7 @@ import { GenerateContentStreamAccumulator } from '../../shared/apis/gemini/strea
 import type { AppEnv } from '../context.ts'
 import { errorResponse } from '../errors.ts'
 import { upstreamHeaders } from '../proxy/upstream.ts'
-import { beginGeneration, parseJsonBody } from '../relay/begin.ts'
+import { beginGeneration, generationStart, parseJsonBody } from '../relay/begin.ts'
 import { type RelayDeps, relayGeneration, type UpstreamReader } from '../relay/generation.ts'
 
 /** Reads generateContent answers; a stream asked for without `alt=sse` comes back as a JSON array of chunks. */
@@ -66,21 +65,12 @@ export function generateContent(deps: RelayDeps) {
     return relayGeneration(c, deps, {
       route: 'gemini',
       begun,
-      start: {
+      start: generationStart(c, begun, {
         eventName: '$ai_generation',
-        paywall: c.get('paywall'),
-        provider,
-        model,
         requestUrl: `${provider.baseUrl}/v1beta/models/${model}:${target.action}${search}`,
         ...summarizeGenerateContentRequest(body),
         stream: target.action === 'streamGenerateContent',
-        userId: begun.userId,
-        meta: begun.meta,
-        requestId: c.get('requestId'),
-        uuid: uuidv7(),
-        startedAt,
-        startedMs,
-      },
+      }),
       upstreamHeaders: upstreamHeaders(c.req.raw.headers, provider),
       upstreamBody: parsed.text,
       reader: geminiReader,

@@ -1,13 +1,11 @@
 import type { Context } from 'hono'
-import { uuidv7 } from 'uuidv7'
 import { completionFromMessagesJson } from '../../shared/apis/anthropic/completion.ts'
 import { anthropicErrorBody, errorFromAnthropicBody } from '../../shared/apis/anthropic/error.ts'
 import { summarizeMessagesRequest, userFromMessagesRequest } from '../../shared/apis/anthropic/request.ts'
 import { MessagesStreamAccumulator } from '../../shared/apis/anthropic/stream.ts'
 import type { AppEnv } from '../context.ts'
-import { errorResponse } from '../errors.ts'
 import { upstreamHeaders } from '../proxy/upstream.ts'
-import { beginGeneration, parseJsonBody } from '../relay/begin.ts'
+import { beginGeneration, generationStart, parseJsonBody, requireModel } from '../relay/begin.ts'
 import { type RelayDeps, relayGeneration, type UpstreamReader } from '../relay/generation.ts'
 
 /** Reads Anthropic Messages answers, native or behind a translation. */
@@ -30,15 +28,14 @@ export function messages(deps: RelayDeps) {
     const parsed = await parseJsonBody(c)
     if (!parsed.ok) return parsed.response
     const { body } = parsed
-    if (typeof body.model !== 'string' || body.model.trim() === '') {
-      return errorResponse(c, 400, 'model: Field required (a model id such as "claude-sonnet-4-5").', 'missing_model')
-    }
+    const named = requireModel(c, body, '"claude-sonnet-4-5"')
+    if (!named.ok) return named.response
 
     const began = beginGeneration(c, {
       ...deps,
       startedMs,
       startedAt,
-      model: body.model,
+      model: named.model,
       user: { bodyMetadataUserId: userFromMessagesRequest(body) },
       upstreamApis: ['anthropic'],
       apiName: 'The Messages API',
@@ -46,26 +43,16 @@ export function messages(deps: RelayDeps) {
     if (!began.ok) return began.response
     const { begun } = began
     const { provider, model } = begun
-    const summary = summarizeMessagesRequest(body)
 
     return relayGeneration(c, deps, {
       route: 'messages',
       begun,
-      start: {
+      start: generationStart(c, begun, {
         eventName: '$ai_generation',
-        paywall: c.get('paywall'),
-        provider,
-        model,
         requestUrl: `${provider.baseUrl}/v1/messages`,
-        ...summary,
+        ...summarizeMessagesRequest(body),
         stream: body.stream === true,
-        userId: begun.userId,
-        meta: begun.meta,
-        requestId: c.get('requestId'),
-        uuid: uuidv7(),
-        startedAt,
-        startedMs,
-      },
+      }),
       upstreamHeaders: upstreamHeaders(c.req.raw.headers, provider),
       upstreamBody: model === body.model ? parsed.text : JSON.stringify({ ...body, model }),
       reader: anthropicReader,

@@ -26,6 +26,8 @@ export interface StreamAccumulator {
    */
   add(data: unknown, eventName: string | null): boolean
   result(): CompletionResult
+  /** The failure an event inside the stream reported (Anthropic `error`, Responses `response.failed`), if any. */
+  error?(): UpstreamError | null
 }
 
 /** An upstream error, read from its body in the upstream's own format. */

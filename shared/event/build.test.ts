@@ -111,6 +111,13 @@ describe('buildGenerationEvent', () => {
     })
   })
 
+  it('reads $ai_max_tokens from whichever name the API uses for it', () => {
+    for (const name of ['max_tokens', 'max_completion_tokens', 'max_output_tokens', 'maxOutputTokens']) {
+      const modelParameters = { [name]: 64 }
+      expect(buildGenerationEvent(record({ modelParameters })).properties.$ai_max_tokens).toBe(64)
+    }
+  })
+
   it('falls back to the requested model and omits what is unknown (never a made-up 0)', () => {
     const base = record()
     const event = buildGenerationEvent(

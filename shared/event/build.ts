@@ -61,7 +61,7 @@ export function buildGenerationEvent(record: GenerationRecord): PostHogEvent {
   const params = record.modelParameters
   props.$ai_stream = record.stream
   if (typeof params.temperature === 'number') props.$ai_temperature = params.temperature
-  const maxTokens = firstNumber(params, ['max_tokens', 'max_completion_tokens'])
+  const maxTokens = firstNumber(params, ['max_tokens', 'max_completion_tokens', 'max_output_tokens', 'maxOutputTokens'])
   if (maxTokens !== null) props.$ai_max_tokens = maxTokens
   props.$ai_model_parameters = params
 

@@ -18,8 +18,8 @@ export interface GenerationRecord {
   baseUrl: string
   requestUrl: string
 
-  /** Request messages in `$ai_input` shape: system prompt first, OpenAI format kept. */
-  input: Json[]
+  /** `$ai_input`: request messages, system prompt first (OpenAI format kept); an embedding's input as sent. */
+  input: Json
   /** Request tool definitions, if any. */
   tools: Json[] | null
   /** Request parameters as the client sent them (temperature, max_tokens, stream, …). */

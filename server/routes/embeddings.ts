@@ -1,0 +1,67 @@
+import type { Context } from 'hono'
+import { summarizeEmbeddingsRequest } from '../../shared/apis/embeddings/request.ts'
+import { usageFromEmbeddingsJson } from '../../shared/apis/embeddings/usage.ts'
+import { errorFromOpenAIBody } from '../../shared/apis/openai/error.ts'
+import type { CompletionResult } from '../../shared/types.ts'
+import type { AppEnv } from '../context.ts'
+import { upstreamHeaders } from '../proxy/upstream.ts'
+import { beginGeneration, generationStart, parseJsonBody, requireModel } from '../relay/begin.ts'
+import { type RelayDeps, relayGeneration, type UpstreamReader } from '../relay/generation.ts'
+import { OPENAI_MID_STREAM_ERROR } from './chat-completions.ts'
+
+/** An embedding has usage and a model, and no output to show. */
+function embeddingResult(json: unknown): CompletionResult {
+  const model = (json as { model?: unknown } | null)?.model
+  return { id: null, model: typeof model === 'string' && model !== '' ? model : null, choices: [], stopReason: null, usage: usageFromEmbeddingsJson(json) }
+}
+
+const embeddingsReader: UpstreamReader = {
+  completion: embeddingResult,
+  error: errorFromOpenAIBody,
+  // Embeddings are never streamed; an SSE answer would be merged into nothing.
+  accumulator: () => ({ add: () => false, result: () => embeddingResult(null) }),
+}
+
+/** `POST /v1/embeddings`: relayed as sent to OpenAI-compatible upstreams; the event is `$ai_embedding`. */
+export function embeddings(deps: RelayDeps) {
+  return async (c: Context<AppEnv>): Promise<Response> => {
+    const startedMs = performance.now()
+    const startedAt = new Date()
+    const parsed = await parseJsonBody(c)
+    if (!parsed.ok) return parsed.response
+    const { body } = parsed
+    const named = requireModel(c, body, '"text-embedding-3-small"')
+    if (!named.ok) return named.response
+
+    const began = beginGeneration(c, {
+      ...deps,
+      startedMs,
+      startedAt,
+      model: named.model,
+      user: { bodyUser: body.user },
+      upstreamApis: ['openai'],
+      apiName: 'The Embeddings API',
+    })
+    if (!began.ok) return began.response
+    const { begun } = began
+    const { provider, model } = begun
+    const { input, modelParameters } = summarizeEmbeddingsRequest(body)
+
+    return relayGeneration(c, deps, {
+      route: 'embeddings',
+      begun,
+      start: generationStart(c, begun, {
+        eventName: '$ai_embedding',
+        requestUrl: `${provider.baseUrl}/embeddings`,
+        input,
+        tools: null,
+        modelParameters,
+        stream: false,
+      }),
+      upstreamHeaders: upstreamHeaders(c.req.raw.headers, provider),
+      upstreamBody: model === body.model ? parsed.text : JSON.stringify({ ...body, model }),
+      reader: embeddingsReader,
+      midStreamError: OPENAI_MID_STREAM_ERROR,
+    })
+  }
+}
