@@ -144,7 +144,7 @@ function lastUserText(body: JsonObject): string {
 }
 
 /** Scenario named by a Messages request body, `default` when none. */
-export function scenarioOf(body: JsonObject): string {
+function scenarioOf(body: JsonObject): string {
   return SCENARIO_RE.exec(lastUserText(body))?.[1] ?? 'default'
 }
 
