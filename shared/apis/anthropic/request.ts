@@ -17,7 +17,7 @@ const MODEL_PARAMETER_KEYS = [
 function inputOf(body: JsonObject): Json[] {
   const messages = Array.isArray(body.messages) ? body.messages : []
   const system = body.system
-  if (system === undefined || system === null || system === '' || system === false || system === 0) return messages
+  if (system === undefined || system === null || system === '') return messages
   return [{ role: 'system', content: system }, ...messages]
 }
 

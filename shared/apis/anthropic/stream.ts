@@ -3,7 +3,7 @@ import type { CompletionResult, OutputPart } from '../../types.ts'
 import type { StreamAccumulator } from '../types.ts'
 import { choicesOf } from './completion.ts'
 import { asObject, blockIndex, str, type Obj } from './json.ts'
-import { usageFromAnthropic } from './usage.ts'
+import { mergeStreamUsage, usageFromAnthropic } from './usage.ts'
 
 type Block =
   | { kind: 'text'; text: string[] }
@@ -27,7 +27,6 @@ export class MessagesStreamAccumulator implements StreamAccumulator {
   private id: string | null = null
   private model: string | null = null
   private stopReason: string | null = null
-  /** message_start's usage, then each message_delta's non-null fields over it (later events win). */
   private readonly usage: Obj = {}
   private readonly blocks = new Map<number, Block>()
 
@@ -39,7 +38,7 @@ export class MessagesStreamAccumulator implements StreamAccumulator {
         const message = asObject(event.message)
         this.id ??= str(message?.id)
         this.model ??= str(message?.model)
-        this.mergeUsage(message?.usage)
+        mergeStreamUsage(this.usage, message?.usage)
         return false
       }
       case 'content_block_start':
@@ -49,20 +48,12 @@ export class MessagesStreamAccumulator implements StreamAccumulator {
       case 'message_delta': {
         const stop = str(asObject(event.delta)?.stop_reason)
         if (stop) this.stopReason = stop
-        this.mergeUsage(event.usage)
+        mergeStreamUsage(this.usage, event.usage)
         return false
       }
       default:
         // ping, content_block_stop, message_stop; an `error` event is read by the caller.
         return false
-    }
-  }
-
-  private mergeUsage(value: unknown): void {
-    const usage = asObject(value)
-    if (!usage) return
-    for (const [key, field] of Object.entries(usage)) {
-      if (field !== null && field !== undefined) this.usage[key] = field
     }
   }
 

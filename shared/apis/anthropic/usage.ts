@@ -22,3 +22,15 @@ export function usageFromAnthropic(usage: unknown): TokenUsage | null {
   if (reasoning !== null) result.reasoningTokens = reasoning
   return result
 }
+
+/**
+ * Merges a stream's usage into `merged`: message_start carries the input counts, message_delta the final
+ * output count (newer API versions repeat the input counts there). Each non-null field overwrites.
+ */
+export function mergeStreamUsage(merged: Record<string, unknown>, usage: unknown): void {
+  const u = asObject(usage)
+  if (!u) return
+  for (const [key, value] of Object.entries(u)) {
+    if (value !== null && value !== undefined) merged[key] = value
+  }
+}
