@@ -140,6 +140,11 @@ describe('MessagesStreamAccumulator', () => {
       stopReason: null,
       usage: { inputTokens: 25, outputTokens: 1, cacheReportingExclusive: true },
     })
+    expect(acc.error()).toEqual({ message: 'Overloaded', type: 'overloaded_error', code: null })
+  })
+
+  it('reports no failure for a stream that ended well', () => {
+    expect(accumulate(TEXT_STREAM).acc.error()).toBeNull()
   })
 
   it('reads the event type from the data, or from the event name when the data has none', () => {

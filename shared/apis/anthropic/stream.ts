@@ -1,7 +1,8 @@
 /** Merges a streamed Anthropic Message (`stream: true` on `POST /v1/messages`) one SSE event at a time. */
 import type { CompletionResult, OutputPart } from '../../types.ts'
-import type { StreamAccumulator } from '../types.ts'
+import type { StreamAccumulator, UpstreamError } from '../types.ts'
 import { choicesOf } from './completion.ts'
+import { errorFromAnthropicBody } from './error.ts'
 import { asObject, blockIndex, str, type Obj } from './json.ts'
 import { mergeStreamUsage, usageFromAnthropic } from './usage.ts'
 
@@ -29,6 +30,7 @@ export class MessagesStreamAccumulator implements StreamAccumulator {
   private stopReason: string | null = null
   private readonly usage: Obj = {}
   private readonly blocks = new Map<number, Block>()
+  private failure: UpstreamError | null = null
 
   add(data: unknown, eventName: string | null): boolean {
     const event = asObject(data)
@@ -51,8 +53,12 @@ export class MessagesStreamAccumulator implements StreamAccumulator {
         mergeStreamUsage(this.usage, event.usage)
         return false
       }
+      case 'error':
+        // Anthropic reports an overload or a failure mid-stream, after answering 200.
+        this.failure ??= errorFromAnthropicBody(event)
+        return false
       default:
-        // ping, content_block_stop, message_stop; an `error` event is read by the caller.
+        // ping, content_block_stop, message_stop.
         return false
     }
   }
@@ -94,6 +100,10 @@ export class MessagesStreamAccumulator implements StreamAccumulator {
     }
     // thinking_delta, signature_delta, citations_delta: not output, as in @posthog/ai.
     return false
+  }
+
+  error(): UpstreamError | null {
+    return this.failure
   }
 
   result(): CompletionResult {
