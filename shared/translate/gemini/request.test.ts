@@ -109,7 +109,14 @@ describe('chatToGenerateContentRequest', () => {
 
   it('accepts what does not change the answer', () => {
     expect(
-      chatToGenerateContentRequest({ model: 'gemini-2.5-flash', messages, logprobs: false, store: false, metadata: { run: '1' } }),
+      chatToGenerateContentRequest({
+        model: 'gemini-2.5-flash',
+        messages,
+        logprobs: false,
+        top_logprobs: null,
+        store: false,
+        metadata: { run: '1' },
+      }),
     ).toMatchObject({ ok: true })
   })
 

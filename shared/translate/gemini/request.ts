@@ -85,7 +85,8 @@ function generationConfig(chat: JsonObject): JsonObject {
 /** Refuses parameters Gemini cannot honour, so that nothing that changes the answer is dropped silently. */
 function checkSupported(chat: JsonObject): void {
   for (const [key, value] of Object.entries(chat)) {
-    if (TRANSLATED.has(key) || IGNORED.has(key)) continue
+    // Clients send null for "not set" (the openai SDK's optional fields, LangChain's defaults).
+    if (value === null || TRANSLATED.has(key) || IGNORED.has(key)) continue
     throw new UntranslatableRequest(`The parameter '${key}' is not supported for Gemini models.`, key)
   }
   // Gemini may call several functions at once and has no switch to prevent it.
