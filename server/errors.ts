@@ -15,8 +15,8 @@ function openAIErrorType(status: number): string {
 }
 
 /** The body of an error in OpenAI format: `{"error":{"message","type","param","code"}}`. */
-export function openAIErrorBody(status: number, message: string, code: string) {
-  return { error: { message, type: openAIErrorType(status), param: null, code } }
+export function openAIErrorBody(status: number, message: string, code: string, param: string | null = null) {
+  return { error: { message, type: openAIErrorType(status), param, code } }
 }
 
 const ERROR_BODIES: Record<ErrorFormat, (status: number, message: string, code: string) => JsonObject> = {

@@ -2,12 +2,28 @@ import type { Context } from 'hono'
 import { errorFromOpenAIBody } from '../../shared/apis/openai/error.ts'
 import { ChatStreamAccumulator, completionFromChatJson } from '../../shared/completion/openai-chat.ts'
 import { inputFromChatRequest, modelParametersFromChatRequest } from '../../shared/event/input.ts'
+import { chatErrorFromAnthropic } from '../../shared/translate/anthropic/error.ts'
+import { chatToMessagesRequest } from '../../shared/translate/anthropic/request.ts'
+import { messagesToChatCompletion } from '../../shared/translate/anthropic/response.ts'
+import { MessagesToChatStream } from '../../shared/translate/anthropic/stream.ts'
+import { chatErrorFromGemini } from '../../shared/translate/gemini/error.ts'
+import { chatToGenerateContentRequest } from '../../shared/translate/gemini/request.ts'
+import { generateContentToChatCompletion } from '../../shared/translate/gemini/response.ts'
+import { GenerateContentToChatStream } from '../../shared/translate/gemini/stream.ts'
 import type { Json, JsonObject } from '../../shared/types.ts'
 import type { AppEnv } from '../context.ts'
 import { openAIErrorBody } from '../errors.ts'
 import { upstreamHeaders } from '../proxy/upstream.ts'
-import { beginGeneration, generationStart, parseJsonBody, requireModel } from '../relay/begin.ts'
-import { type RelayDeps, relayGeneration, type UpstreamReader } from '../relay/generation.ts'
+import { type Begun, beginGeneration, generationStart, parseJsonBody, requireModel } from '../relay/begin.ts'
+import { type RelayDeps, type RelayPlan, relayGeneration, type Translation, type UpstreamReader } from '../relay/generation.ts'
+import { geminiReader } from './gemini.ts'
+import { anthropicReader } from './messages.ts'
+
+/**
+ * `max_tokens` for Claude when the client sets none: Anthropic requires one and OpenAI has no such
+ * limit. 4096 fits every current Claude model and most answers; clients set their own for more.
+ */
+export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096
 
 const chatReader: UpstreamReader = {
   completion: completionFromChatJson,
@@ -20,7 +36,13 @@ export const OPENAI_MID_STREAM_ERROR = `data: ${JSON.stringify(
   openAIErrorBody(502, 'The upstream connection was lost mid-stream; the answer is incomplete.', 'upstream_disconnected'),
 )}\n\n`
 
-/** `POST /v1/chat/completions`: relayed to OpenAI-compatible upstreams. */
+/** What differs per upstream API: where the request goes, what it says, and how the answer is read. */
+type UpstreamPlan = Pick<RelayPlan, 'upstreamBody' | 'reader' | 'translation' | 'drop'> & { requestUrl: string }
+
+/**
+ * `POST /v1/chat/completions`: relayed as sent to OpenAI-compatible upstreams, translated to and from
+ * Anthropic Messages and Gemini generateContent when the route (SPEC §3) picks one of those.
+ */
 export function chatCompletions(deps: RelayDeps) {
   return async (c: Context<AppEnv>): Promise<Response> => {
     const startedMs = performance.now()
@@ -37,44 +59,95 @@ export function chatCompletions(deps: RelayDeps) {
       startedAt,
       model: named.model,
       user: { bodyUser: body.user },
-      upstreamApis: ['openai'],
+      upstreamApis: ['openai', 'anthropic', 'gemini'],
       apiName: 'Chat Completions',
     })
     if (!began.ok) return began.response
     const { begun } = began
-    const { provider, model } = begun
 
     const stream = body.stream === true
-    const upstreamBody: JsonObject = { ...body, model }
-    const clientWantsUsage = isObject(body.stream_options) && body.stream_options.include_usage === true
-    const dropUsageChunk = stream && provider.definition.streamUsageOption && !clientWantsUsage
-    if (dropUsageChunk) {
-      upstreamBody.stream_options = { ...(isObject(body.stream_options) ? body.stream_options : {}), include_usage: true }
+    const api = begun.provider.definition.api
+    const planned = api === 'anthropic' ? toAnthropic(body, begun) : api === 'gemini' ? toGemini(body, begun) : passThrough(body, parsed.text, begun)
+    if (!planned.ok) {
+      return c.json(openAIErrorBody(400, planned.message, 'unsupported_parameter', planned.param), 400)
     }
-
+    const { requestUrl, ...upstream } = planned.plan
     return relayGeneration(c, deps, {
       route: 'chat_completions',
       begun,
+      // The event shows the request as the client sent it, and the answer as the upstream gave it.
       start: generationStart(c, begun, {
         eventName: '$ai_generation',
-        requestUrl: `${provider.baseUrl}/chat/completions`,
+        requestUrl,
         input: inputFromChatRequest(body),
         tools: Array.isArray(body.tools) ? (body.tools as Json[]) : null,
         modelParameters: modelParametersFromChatRequest(body),
         stream,
       }),
-      upstreamHeaders: upstreamHeaders(c.req.raw.headers, provider),
+      upstreamHeaders: upstreamHeaders(c.req.raw.headers, begun.provider),
+      midStreamError: OPENAI_MID_STREAM_ERROR,
+      ...upstream,
+    })
+  }
+}
+
+type Planned = { ok: true; plan: UpstreamPlan } | { ok: false; message: string; param: string }
+
+function passThrough(body: JsonObject, text: string, { provider, model }: Begun): Planned {
+  const upstreamBody: JsonObject = { ...body, model }
+  const dropUsageChunk = body.stream === true && provider.definition.streamUsageOption && !wantsUsage(body)
+  if (dropUsageChunk) {
+    upstreamBody.stream_options = { ...(isObject(body.stream_options) ? body.stream_options : {}), include_usage: true }
+  }
+  return {
+    ok: true,
+    plan: {
+      requestUrl: `${provider.baseUrl}/chat/completions`,
       // The body goes as sent unless routing or stream usage changed it.
-      upstreamBody: upstreamBody.model === body.model && !dropUsageChunk ? parsed.text : JSON.stringify(upstreamBody),
+      upstreamBody: upstreamBody.model === body.model && !dropUsageChunk ? text : JSON.stringify(upstreamBody),
       reader: chatReader,
       drop: dropUsageChunk ? isUsageOnly : undefined,
-      midStreamError: OPENAI_MID_STREAM_ERROR,
-    })
+    },
+  }
+}
+
+function toAnthropic(body: JsonObject, { provider, model }: Begun): Planned {
+  const translated = chatToMessagesRequest(body, model, { defaultMaxTokens: ANTHROPIC_DEFAULT_MAX_TOKENS })
+  if (!translated.ok) return translated
+  const created = Math.floor(Date.now() / 1000)
+  const translation: Translation = {
+    json: (json) => messagesToChatCompletion(json, created),
+    error: chatErrorFromAnthropic,
+    stream: () => new MessagesToChatStream({ includeUsage: wantsUsage(body), created }),
+  }
+  return {
+    ok: true,
+    plan: { requestUrl: `${provider.baseUrl}/v1/messages`, upstreamBody: JSON.stringify(translated.body), reader: anthropicReader, translation },
+  }
+}
+
+function toGemini(body: JsonObject, { provider, model }: Begun): Planned {
+  const translated = chatToGenerateContentRequest(body)
+  if (!translated.ok) return translated
+  const created = Math.floor(Date.now() / 1000)
+  const translation: Translation = {
+    json: (json) => generateContentToChatCompletion(json, model, created),
+    error: chatErrorFromGemini,
+    stream: () => new GenerateContentToChatStream({ includeUsage: wantsUsage(body), created, model }),
+  }
+  const action = translated.stream ? 'streamGenerateContent?alt=sse' : 'generateContent'
+  return {
+    ok: true,
+    plan: { requestUrl: `${provider.baseUrl}/v1beta/models/${model}:${action}`, upstreamBody: JSON.stringify(translated.body), reader: geminiReader, translation },
   }
 }
 
 function isObject(value: unknown): value is JsonObject {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
+}
+
+function wantsUsage(body: JsonObject): boolean {
+  return isObject(body.stream_options) && body.stream_options.include_usage === true
 }
 
 /** The chunk `stream_options.include_usage` adds: no choices, only usage. */

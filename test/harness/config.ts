@@ -13,19 +13,26 @@ export const SECRETS = {
   openai: 'sk-upstream-secret-openai',
   openrouter: 'sk-or-upstream-secret',
   posthog: 'phc_test_secret_project_key',
+  anthropic: 'sk-ant-upstream-secret',
+  gemini: 'gemini-upstream-secret-key',
 } as const
 
 export interface TestConfigOptions {
   upstreamUrl: string
+  /** Fake Anthropic and Gemini upstreams, configured as providers `anthropic` and `gemini` when given. */
+  anthropicUrl?: string
+  geminiUrl?: string
   posthogUrl: string
   /** Server settings merged over the test defaults. */
   server?: Record<string, unknown>
 }
 
-export function testConfig({ upstreamUrl, posthogUrl, server }: TestConfigOptions) {
+export function testConfig({ upstreamUrl, anthropicUrl, geminiUrl, posthogUrl, server }: TestConfigOptions) {
   const providers = {
     openai: { apiKey: SECRETS.openai, baseUrl: upstreamUrl },
     openrouter: { apiKey: SECRETS.openrouter, baseUrl: upstreamUrl },
+    ...(anthropicUrl ? { anthropic: { apiKey: SECRETS.anthropic, baseUrl: anthropicUrl } } : {}),
+    ...(geminiUrl ? { gemini: { apiKey: SECRETS.gemini, baseUrl: geminiUrl } } : {}),
   }
   const posthog = (extra: Record<string, unknown> = {}) => ({
     enabled: true,
