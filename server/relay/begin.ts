@@ -126,9 +126,43 @@ export function generationStart(c: Context<AppEnv>, begun: Begun, fields: StartF
   }
 }
 
-/** The body's `model`, or a 400 in the caller's format naming an example. */
-export function requireModel(c: Context<AppEnv>, body: JsonObject, example: string): { ok: true; model: string } | { ok: false; response: Response } {
+export interface JsonGenerationSpec {
+  /** A model id for the error that says one is missing, e.g. `"gpt-4o-mini"`. */
+  modelExample: string
+  /** The user id candidates in the body (SPEC §2). */
+  user: (body: JsonObject) => BeginOptions['user']
+  upstreamApis: BeginOptions['upstreamApis']
+  apiName: string
+}
+
+export type JsonGeneration = { ok: true; body: JsonObject; text: string; begun: Begun } | { ok: false; response: Response }
+
+/** The first steps of every route whose body is JSON with a `model`: parse, check, then `beginGeneration`. */
+export async function beginJsonGeneration(
+  c: Context<AppEnv>,
+  deps: Pick<BeginOptions, 'recorder' | 'metrics'>,
+  spec: JsonGenerationSpec,
+): Promise<JsonGeneration> {
+  const startedMs = performance.now()
+  const startedAt = new Date()
+  const parsed = await parseJsonBody(c)
+  if (!parsed.ok) return parsed
+  const { body } = parsed
   const model = body.model
-  if (typeof model === 'string' && model.trim() !== '') return { ok: true, model }
-  return { ok: false, response: errorResponse(c, 400, `Missing required parameter: "model" (a model id such as ${example}).`, 'missing_model') }
+  if (typeof model !== 'string' || model.trim() === '') {
+    const message = `Missing required parameter: "model" (a model id such as ${spec.modelExample}).`
+    return { ok: false, response: errorResponse(c, 400, message, 'missing_model') }
+  }
+  const began = beginGeneration(c, {
+    recorder: deps.recorder,
+    metrics: deps.metrics,
+    startedMs,
+    startedAt,
+    model,
+    user: spec.user(body),
+    upstreamApis: spec.upstreamApis,
+    apiName: spec.apiName,
+  })
+  if (!began.ok) return began
+  return { ok: true, body, text: parsed.text, begun: began.begun }
 }

@@ -14,7 +14,7 @@ import type { Json, JsonObject } from '../../shared/types.ts'
 import type { AppEnv } from '../context.ts'
 import { openAIErrorBody } from '../errors.ts'
 import { upstreamHeaders } from '../proxy/upstream.ts'
-import { type Begun, beginGeneration, generationStart, parseJsonBody, requireModel } from '../relay/begin.ts'
+import { type Begun, beginJsonGeneration, generationStart } from '../relay/begin.ts'
 import { type RelayDeps, type RelayPlan, relayGeneration, type Translation, type UpstreamReader } from '../relay/generation.ts'
 import { geminiReader } from './gemini.ts'
 import { anthropicReader } from './messages.ts'
@@ -45,29 +45,18 @@ type UpstreamPlan = Pick<RelayPlan, 'upstreamBody' | 'reader' | 'translation' | 
  */
 export function chatCompletions(deps: RelayDeps) {
   return async (c: Context<AppEnv>): Promise<Response> => {
-    const startedMs = performance.now()
-    const startedAt = new Date()
-    const parsed = await parseJsonBody(c)
-    if (!parsed.ok) return parsed.response
-    const { body } = parsed
-    const named = requireModel(c, body, '"gpt-4o-mini" or "openrouter/meta-llama/llama-3.1-70b"')
-    if (!named.ok) return named.response
-
-    const began = beginGeneration(c, {
-      ...deps,
-      startedMs,
-      startedAt,
-      model: named.model,
-      user: { bodyUser: body.user },
+    const read = await beginJsonGeneration(c, deps, {
+      modelExample: '"gpt-4o-mini" or "openrouter/meta-llama/llama-3.1-70b"',
+      user: (body) => ({ bodyUser: body.user }),
       upstreamApis: ['openai', 'anthropic', 'gemini'],
       apiName: 'Chat Completions',
     })
-    if (!began.ok) return began.response
-    const { begun } = began
+    if (!read.ok) return read.response
+    const { body, text, begun } = read
 
     const stream = body.stream === true
     const api = begun.provider.definition.api
-    const planned = api === 'anthropic' ? toAnthropic(body, begun) : api === 'gemini' ? toGemini(body, begun) : passThrough(body, parsed.text, begun)
+    const planned = api === 'anthropic' ? toAnthropic(body, begun) : api === 'gemini' ? toGemini(body, begun) : passThrough(body, text, begun)
     if (!planned.ok) {
       return c.json(openAIErrorBody(400, planned.message, 'unsupported_parameter', planned.param), 400)
     }

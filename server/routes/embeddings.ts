@@ -5,7 +5,7 @@ import { errorFromOpenAIBody } from '../../shared/apis/openai/error.ts'
 import type { CompletionResult } from '../../shared/types.ts'
 import type { AppEnv } from '../context.ts'
 import { upstreamHeaders } from '../proxy/upstream.ts'
-import { beginGeneration, generationStart, parseJsonBody, requireModel } from '../relay/begin.ts'
+import { beginJsonGeneration, generationStart } from '../relay/begin.ts'
 import { type RelayDeps, relayGeneration, type UpstreamReader } from '../relay/generation.ts'
 import { OPENAI_MID_STREAM_ERROR } from './chat-completions.ts'
 
@@ -25,25 +25,14 @@ const embeddingsReader: UpstreamReader = {
 /** `POST /v1/embeddings`: relayed as sent to OpenAI-compatible upstreams; the event is `$ai_embedding`. */
 export function embeddings(deps: RelayDeps) {
   return async (c: Context<AppEnv>): Promise<Response> => {
-    const startedMs = performance.now()
-    const startedAt = new Date()
-    const parsed = await parseJsonBody(c)
-    if (!parsed.ok) return parsed.response
-    const { body } = parsed
-    const named = requireModel(c, body, '"text-embedding-3-small"')
-    if (!named.ok) return named.response
-
-    const began = beginGeneration(c, {
-      ...deps,
-      startedMs,
-      startedAt,
-      model: named.model,
-      user: { bodyUser: body.user },
+    const read = await beginJsonGeneration(c, deps, {
+      modelExample: '"text-embedding-3-small"',
+      user: (body) => ({ bodyUser: body.user }),
       upstreamApis: ['openai'],
       apiName: 'The Embeddings API',
     })
-    if (!began.ok) return began.response
-    const { begun } = began
+    if (!read.ok) return read.response
+    const { body, text, begun } = read
     const { provider, model } = begun
     const { input, modelParameters } = summarizeEmbeddingsRequest(body)
 
@@ -59,7 +48,7 @@ export function embeddings(deps: RelayDeps) {
         stream: false,
       }),
       upstreamHeaders: upstreamHeaders(c.req.raw.headers, provider),
-      upstreamBody: model === body.model ? parsed.text : JSON.stringify({ ...body, model }),
+      upstreamBody: model === body.model ? text : JSON.stringify({ ...body, model }),
       reader: embeddingsReader,
       midStreamError: OPENAI_MID_STREAM_ERROR,
     })

@@ -5,7 +5,7 @@ import { summarizeMessagesRequest, userFromMessagesRequest } from '../../shared/
 import { MessagesStreamAccumulator } from '../../shared/apis/anthropic/stream.ts'
 import type { AppEnv } from '../context.ts'
 import { upstreamHeaders } from '../proxy/upstream.ts'
-import { beginGeneration, generationStart, parseJsonBody, requireModel } from '../relay/begin.ts'
+import { beginJsonGeneration, generationStart } from '../relay/begin.ts'
 import { type RelayDeps, relayGeneration, type UpstreamReader } from '../relay/generation.ts'
 
 /** Reads Anthropic Messages answers, native or behind a translation. */
@@ -23,25 +23,14 @@ const MID_STREAM_ERROR = `event: error\ndata: ${JSON.stringify(
 /** `POST /v1/messages`: Anthropic Messages, relayed as sent to an Anthropic upstream. */
 export function messages(deps: RelayDeps) {
   return async (c: Context<AppEnv>): Promise<Response> => {
-    const startedMs = performance.now()
-    const startedAt = new Date()
-    const parsed = await parseJsonBody(c)
-    if (!parsed.ok) return parsed.response
-    const { body } = parsed
-    const named = requireModel(c, body, '"claude-sonnet-4-5"')
-    if (!named.ok) return named.response
-
-    const began = beginGeneration(c, {
-      ...deps,
-      startedMs,
-      startedAt,
-      model: named.model,
-      user: { bodyMetadataUserId: userFromMessagesRequest(body) },
+    const read = await beginJsonGeneration(c, deps, {
+      modelExample: '"claude-sonnet-4-5"',
+      user: (body) => ({ bodyMetadataUserId: userFromMessagesRequest(body) }),
       upstreamApis: ['anthropic'],
       apiName: 'The Messages API',
     })
-    if (!began.ok) return began.response
-    const { begun } = began
+    if (!read.ok) return read.response
+    const { body, text, begun } = read
     const { provider, model } = begun
 
     return relayGeneration(c, deps, {
@@ -54,7 +43,7 @@ export function messages(deps: RelayDeps) {
         stream: body.stream === true,
       }),
       upstreamHeaders: upstreamHeaders(c.req.raw.headers, provider),
-      upstreamBody: model === body.model ? parsed.text : JSON.stringify({ ...body, model }),
+      upstreamBody: model === body.model ? text : JSON.stringify({ ...body, model }),
       reader: anthropicReader,
       midStreamError: MID_STREAM_ERROR,
     })

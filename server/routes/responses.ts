@@ -6,7 +6,7 @@ import { ResponsesStreamAccumulator } from '../../shared/apis/responses/stream.t
 import type { AppEnv } from '../context.ts'
 import { openAIErrorBody } from '../errors.ts'
 import { upstreamHeaders } from '../proxy/upstream.ts'
-import { beginGeneration, generationStart, parseJsonBody, requireModel } from '../relay/begin.ts'
+import { beginJsonGeneration, generationStart } from '../relay/begin.ts'
 import { type RelayDeps, relayGeneration, type UpstreamReader } from '../relay/generation.ts'
 
 const responsesReader: UpstreamReader = {
@@ -24,25 +24,14 @@ const MID_STREAM_ERROR = `event: error\ndata: ${JSON.stringify({
 /** `POST /v1/responses`: the OpenAI Responses API, relayed as sent to OpenAI-compatible upstreams. */
 export function responses(deps: RelayDeps) {
   return async (c: Context<AppEnv>): Promise<Response> => {
-    const startedMs = performance.now()
-    const startedAt = new Date()
-    const parsed = await parseJsonBody(c)
-    if (!parsed.ok) return parsed.response
-    const { body } = parsed
-    const named = requireModel(c, body, '"gpt-4o-mini"')
-    if (!named.ok) return named.response
-
-    const began = beginGeneration(c, {
-      ...deps,
-      startedMs,
-      startedAt,
-      model: named.model,
-      user: { bodyUser: body.user },
+    const read = await beginJsonGeneration(c, deps, {
+      modelExample: '"gpt-4o-mini"',
+      user: (body) => ({ bodyUser: body.user }),
       upstreamApis: ['openai'],
       apiName: 'The Responses API',
     })
-    if (!began.ok) return began.response
-    const { begun } = began
+    if (!read.ok) return read.response
+    const { body, text, begun } = read
     const { provider, model } = begun
 
     return relayGeneration(c, deps, {
@@ -55,7 +44,7 @@ export function responses(deps: RelayDeps) {
         stream: body.stream === true,
       }),
       upstreamHeaders: upstreamHeaders(c.req.raw.headers, provider),
-      upstreamBody: model === body.model ? parsed.text : JSON.stringify({ ...body, model }),
+      upstreamBody: model === body.model ? text : JSON.stringify({ ...body, model }),
       reader: responsesReader,
       midStreamError: MID_STREAM_ERROR,
     })

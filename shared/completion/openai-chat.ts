@@ -1,20 +1,8 @@
 import type { StreamAccumulator } from '../apis/types.ts'
 import type { CompletionResult, OutputChoice, OutputPart } from '../types.ts'
 import { usageFromOpenAI } from '../usage/openai.ts'
+import { asIndex, asObject, type Obj, str } from '../json.ts'
 
-type Obj = Record<string, unknown>
-
-function asObject(value: unknown): Obj | null {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Obj) : null
-}
-
-function str(value: unknown): string | null {
-  return typeof value === 'string' && value !== '' ? value : null
-}
-
-function asIndex(value: unknown, fallback: number): number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : fallback
-}
 
 /** Text of `content`: a string, or an array of parts of which the text parts are kept. */
 function contentText(content: unknown): string {
@@ -69,7 +57,7 @@ export function completionFromChatJson(body: unknown): CompletionResult {
       })
     }
     const content = toParts(contentText(message?.content), str(message?.refusal) ?? '', tools)
-    choices.push([asIndex(c.index, position), { choice: { role: 'assistant', content }, finish: str(c.finish_reason) }])
+    choices.push([asIndex(c.index) ?? position, { choice: { role: 'assistant', content }, finish: str(c.finish_reason) }])
   })
   const ordered = byIndex(choices)
   return {
@@ -117,7 +105,7 @@ export class ChatStreamAccumulator implements StreamAccumulator {
   }
 
   private addChoice(choice: Obj, position: number): boolean {
-    const index = asIndex(choice.index, position)
+    const index = asIndex(choice.index) ?? position
     let state = this.choices.get(index)
     if (!state) {
       state = { text: [], refusal: [], tools: new Map(), finish: null }
@@ -135,7 +123,7 @@ export class ChatStreamAccumulator implements StreamAccumulator {
     delta.tool_calls.forEach((rawCall, i) => {
       const call = asObject(rawCall)
       if (!call) return
-      const key = asIndex(call.index, i)
+      const key = asIndex(call.index) ?? i
       const fn = asObject(call.function)
       let tool = state.tools.get(key)
       if (!tool) {

@@ -1,15 +1,5 @@
 import type { TokenUsage } from '../types.ts'
-
-type Obj = Record<string, unknown>
-
-function asObject(value: unknown): Obj | null {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Obj) : null
-}
-
-/** A token count: a finite non-negative number, else null (never a made-up 0). */
-function count(value: unknown): number | null {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : null
-}
+import { asObject, count } from '../json.ts'
 
 /** First valid count among the candidates, in order. */
 function firstCount(...values: unknown[]): number | null {

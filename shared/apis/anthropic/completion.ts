@@ -1,6 +1,6 @@
 /** Reads a non-streamed Anthropic Message (the body of a 200 from `POST /v1/messages`). */
 import type { CompletionResult, OutputChoice, OutputPart } from '../../types.ts'
-import { asObject, str } from './json.ts'
+import { asObject, str } from '../../json.ts'
 import { usageFromAnthropic } from './usage.ts'
 
 /**

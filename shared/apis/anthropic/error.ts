@@ -1,7 +1,7 @@
 /** Anthropic's error format: reading an upstream error, and writing the proxy's own errors for Anthropic clients. */
 import type { JsonObject } from '../../types.ts'
 import type { UpstreamError } from '../types.ts'
-import { asObject, str } from './json.ts'
+import { asObject, str } from '../../json.ts'
 
 /** Anthropic's documented `error.type` per HTTP status. */
 const ERROR_TYPES: Record<number, string> = {

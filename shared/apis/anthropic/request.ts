@@ -1,7 +1,7 @@
 /** Reads what an event needs from a native Anthropic Messages request (`POST /v1/messages`). */
 import type { Json, JsonObject } from '../../types.ts'
 import type { RequestSummary } from '../types.ts'
-import { asObject } from './json.ts'
+import { asObject } from '../../json.ts'
 
 /** Generation settings copied into `$ai_model_parameters`, values as sent. */
 const MODEL_PARAMETER_KEYS = [

@@ -3,7 +3,7 @@ import type { CompletionResult, OutputPart } from '../../types.ts'
 import type { StreamAccumulator, UpstreamError } from '../types.ts'
 import { choicesOf } from './completion.ts'
 import { errorFromAnthropicBody } from './error.ts'
-import { asObject, blockIndex, str, type Obj } from './json.ts'
+import { asObject, asIndex, str, type Obj } from '../../json.ts'
 import { mergeStreamUsage, usageFromAnthropic } from './usage.ts'
 
 type Block =
@@ -64,7 +64,7 @@ export class MessagesStreamAccumulator implements StreamAccumulator {
   }
 
   private startBlock(event: Obj): boolean {
-    const index = blockIndex(event.index)
+    const index = asIndex(event.index)
     const block = asObject(event.content_block)
     if (index === null || !block) return false
     if (block.type === 'text') {
@@ -81,7 +81,7 @@ export class MessagesStreamAccumulator implements StreamAccumulator {
   }
 
   private addDelta(event: Obj): boolean {
-    const index = blockIndex(event.index)
+    const index = asIndex(event.index)
     const delta = asObject(event.delta)
     if (index === null || !delta) return false
     let block = this.blocks.get(index)

@@ -1,5 +1,5 @@
 import type { TokenUsage } from '../../types.ts'
-import { asObject, count } from './json.ts'
+import { asObject, count } from '../../json.ts'
 
 /**
  * Normalises an Anthropic `usage` block (a Message's, or the merge of a stream's `message_start` and

@@ -1,12 +1,7 @@
 /** Reads the usage of an Embeddings response body. */
 import type { TokenUsage } from '../../types.ts'
 import { usageFromOpenAI } from '../../usage/openai.ts'
-
-type Obj = Record<string, unknown>
-
-function asObject(value: unknown): Obj | null {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Obj) : null
-}
+import { asObject } from '../../json.ts'
 
 /**
  * Input tokens from `usage.prompt_tokens` (or `total_tokens`, the same number for embeddings, when a

@@ -1,6 +1,7 @@
 /** Reads one `candidates[]` entry of a GenerateContentResponse (a whole response or a stream chunk). */
 import type { JsonObject } from '../../types.ts'
-import { asIndex, asJsonObject, asObject, str } from './parse.ts'
+import { asIndex, asObject, str } from '../../json.ts'
+import { asJsonObject } from './parse.ts'
 
 export interface GeminiFunctionCall {
   /** Gemini sends an id only on some models; null when absent. */
@@ -42,7 +43,7 @@ export function readCandidate(raw: unknown, position: number): GeminiCandidate |
       }
     }
   }
-  return { index: asIndex(c.index, position), text, calls, finishReason: str(c.finishReason) }
+  return { index: asIndex(c.index) ?? position, text, calls, finishReason: str(c.finishReason) }
 }
 
 /** The candidates of a response or chunk, in order of appearance. */

@@ -1,7 +1,7 @@
 import type { CompletionResult, OutputChoice, OutputPart } from '../../types.ts'
 import type { GeminiFunctionCall } from './candidate.ts'
 import { promptBlockReason, readCandidates } from './candidate.ts'
-import { asObject, str } from './parse.ts'
+import { asObject, str } from '../../json.ts'
 import { usageFromGemini } from './usage.ts'
 
 /** `$ai_output_choices` content of one candidate: its text, then its function calls (args as a JSON string). */

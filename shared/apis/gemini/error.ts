@@ -1,6 +1,6 @@
 import type { UpstreamError } from '../types.ts'
 import type { JsonObject } from '../../types.ts'
-import { asObject, str } from './parse.ts'
+import { asObject, str } from '../../json.ts'
 
 /** The `error` object of a Gemini error body; some Google front ends wrap the body in an array. */
 function errorObject(body: unknown): Record<string, unknown> | null {

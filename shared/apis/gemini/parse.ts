@@ -1,25 +1,6 @@
-/** Defensive readers for Gemini JSON, which arrives as `unknown`. */
+/** Gemini-specific readers: both spellings of a field, and parsed JSON typed as JSON. */
+import { asObject, type Obj } from '../../json.ts'
 import type { JsonObject } from '../../types.ts'
-
-export type Obj = Record<string, unknown>
-
-export function asObject(value: unknown): Obj | null {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Obj) : null
-}
-
-/** A non-empty string, else null. */
-export function str(value: unknown): string | null {
-  return typeof value === 'string' && value !== '' ? value : null
-}
-
-/** A token count: a finite non-negative number, else null (never a made-up 0). */
-export function count(value: unknown): number | null {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : null
-}
-
-export function asIndex(value: unknown, fallback: number): number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : fallback
-}
 
 /**
  * A request field under either spelling: Google's JSON mapping accepts `systemInstruction` and

@@ -1,7 +1,8 @@
 /** Shapes a native generateContent request into `$ai_input`, `$ai_tools` and `$ai_model_parameters`. */
 import type { RequestSummary } from '../types.ts'
 import type { Json, JsonObject } from '../../types.ts'
-import { asObject, field, str, type Obj } from './parse.ts'
+import { asObject, str, type Obj } from '../../json.ts'
+import { field } from './parse.ts'
 
 export type GeminiAction = 'generateContent' | 'streamGenerateContent'
 

@@ -3,7 +3,7 @@ import type { CompletionResult } from '../../types.ts'
 import type { GeminiFunctionCall } from './candidate.ts'
 import { promptBlockReason, readCandidates } from './candidate.ts'
 import { outputParts } from './completion.ts'
-import { asObject, str } from './parse.ts'
+import { asObject, str } from '../../json.ts'
 import { usageFromGemini } from './usage.ts'
 
 interface CandidateState {

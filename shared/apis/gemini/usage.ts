@@ -1,5 +1,5 @@
 import type { TokenUsage } from '../../types.ts'
-import { asObject, count } from './parse.ts'
+import { asObject, count } from '../../json.ts'
 
 /**
  * Normalises Gemini `usageMetadata`, counting the way Google bills and `@pydantic/genai-prices` reads it:

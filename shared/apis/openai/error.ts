@@ -1,9 +1,5 @@
 import type { UpstreamError } from '../types.ts'
-
-type Obj = Record<string, unknown>
-
-const asObject = (value: unknown): Obj | null =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Obj) : null
+import { asObject } from '../../json.ts'
 
 /** The upstream's own message, type and code, from an OpenAI-format error body (`{"error":{…}}`). */
 export function errorFromOpenAIBody(body: unknown, status: number): UpstreamError {

@@ -2,16 +2,7 @@
 import type { CompletionResult } from '../../types.ts'
 import { usageFromOpenAI } from '../../usage/openai.ts'
 import { choicesFromOutput } from './output.ts'
-
-type Obj = Record<string, unknown>
-
-function asObject(value: unknown): Obj | null {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Obj) : null
-}
-
-function str(value: unknown): string | null {
-  return typeof value === 'string' && value !== '' ? value : null
-}
+import { type Obj, asObject, str } from '../../json.ts'
 
 const TERMINAL_STATUSES = new Set(['completed', 'incomplete', 'failed', 'cancelled'])
 

@@ -1,15 +1,6 @@
 /** Reads a failure reported inside a Responses stream, after the upstream already answered 200. */
 import type { UpstreamError } from '../types.ts'
-
-type Obj = Record<string, unknown>
-
-function asObject(value: unknown): Obj | null {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Obj) : null
-}
-
-function str(value: unknown): string | null {
-  return typeof value === 'string' && value !== '' ? value : null
-}
+import { asObject, str } from '../../json.ts'
 
 /** Error codes are strings in OpenAI's format; some compatible hosts send numbers. */
 function code(value: unknown): string | null {

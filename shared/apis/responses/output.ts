@@ -1,11 +1,6 @@
 /** Turns a Responses API `output` list into `$ai_output_choices`, shaped as @posthog/ai's formatResponseOpenAI does. */
 import type { OutputChoice, OutputPart } from '../../types.ts'
-
-type Obj = Record<string, unknown>
-
-function asObject(value: unknown): Obj | null {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Obj) : null
-}
+import { type Obj, asObject } from '../../json.ts'
 
 /** Text parts of a `message` item: one per non-empty `output_text` (or other text-bearing) part, and refusals. */
 function messageParts(content: unknown): OutputPart[] {

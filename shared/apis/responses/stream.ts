@@ -5,20 +5,8 @@ import type { StreamAccumulator, UpstreamError } from '../types.ts'
 import { completionFromResponseJson, stopReasonOf } from './completion.ts'
 import { errorFromResponsesEvent } from './error.ts'
 import { choicesFromOutput } from './output.ts'
+import { asIndex, asObject, type Obj, str } from '../../json.ts'
 
-type Obj = Record<string, unknown>
-
-function asObject(value: unknown): Obj | null {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Obj) : null
-}
-
-function str(value: unknown): string | null {
-  return typeof value === 'string' && value !== '' ? value : null
-}
-
-function asIndex(value: unknown): number | null {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : null
-}
 
 /** A content part of a message being streamed: `output_text` or `refusal`, its text in pieces. */
 interface PartState {

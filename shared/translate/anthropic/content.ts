@@ -1,7 +1,7 @@
 /** Chat Completions content (a string or typed parts) as Anthropic content blocks. */
-import { jsonObject } from '../../apis/anthropic/json.ts'
+import { jsonObject } from '../../json.ts'
 import type { Json, JsonObject } from '../../types.ts'
-import { UntranslatableRequest } from './invalid.ts'
+import { UntranslatableRequest } from '../chat.ts'
 
 /** Image types Anthropic accepts inline. */
 const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp']

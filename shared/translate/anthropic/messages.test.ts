@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Json } from '../../types.ts'
-import { UntranslatableRequest } from './invalid.ts'
+import { UntranslatableRequest } from '../chat.ts'
 import { conversationFromChat } from './messages.ts'
 
 function failure(messages: Json): { message: string; param: string } {

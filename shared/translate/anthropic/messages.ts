@@ -1,8 +1,8 @@
 /** Chat Completions `messages` as Anthropic's `system` and alternating `messages`. */
-import { jsonObject } from '../../apis/anthropic/json.ts'
+import { jsonObject } from '../../json.ts'
 import type { Json, JsonObject } from '../../types.ts'
 import { compactContent, textBlocks, userBlocks } from './content.ts'
-import { UntranslatableRequest } from './invalid.ts'
+import { UntranslatableRequest } from '../chat.ts'
 
 export interface AnthropicConversation {
   /** All system and developer messages, wherever they were, in order; null when there are none. */

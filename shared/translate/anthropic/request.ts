@@ -2,9 +2,9 @@
  * A Chat Completions request (`POST /v1/chat/completions`) as an Anthropic Messages request. Anything that
  * would change the answer and has no Anthropic equivalent is refused with the parameter named, never dropped.
  */
-import { jsonObject } from '../../apis/anthropic/json.ts'
+import { jsonObject } from '../../json.ts'
 import type { Json, JsonObject } from '../../types.ts'
-import { UntranslatableRequest } from './invalid.ts'
+import { UntranslatableRequest } from '../chat.ts'
 import { conversationFromChat } from './messages.ts'
 import { toolChoiceFromChat, toolsFromChat } from './tools.ts'
 

@@ -1,9 +1,9 @@
 /** A non-streamed Anthropic Message as an OpenAI `chat.completion`. */
-import { asObject, str } from '../../apis/anthropic/json.ts'
+import { asObject, str } from '../../json.ts'
 import type { Json, JsonObject } from '../../types.ts'
 import { chatUsageFromAnthropic } from './usage.ts'
+import type { ChatFinishReason } from '../chat.ts'
 
-export type ChatFinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter'
 
 /** OpenAI's finish_reason for an Anthropic stop_reason; null while there is none (a stream not finished). */
 export function finishReasonFromAnthropic(stopReason: unknown): ChatFinishReason | null {

@@ -4,12 +4,13 @@
  * it (`stream_options.include_usage`), then `data: [DONE]`. An Anthropic `error` event becomes an OpenAI
  * error event, which the OpenAI SDKs raise as an APIError.
  */
-import { asObject, blockIndex, str, type Obj } from '../../apis/anthropic/json.ts'
+import { asObject, asIndex, str, type Obj } from '../../json.ts'
 import { mergeStreamUsage } from '../../apis/anthropic/usage.ts'
 import type { StreamTranslator } from '../../apis/types.ts'
 import type { Json, JsonObject } from '../../types.ts'
 import { chatErrorFromAnthropic } from './error.ts'
-import { finishReasonFromAnthropic, type ChatFinishReason } from './response.ts'
+import type { ChatFinishReason } from '../chat.ts'
+import { finishReasonFromAnthropic } from './response.ts'
 import { chatUsageFromAnthropic } from './usage.ts'
 
 export interface MessagesToChatStreamOptions {
@@ -104,7 +105,7 @@ export class MessagesToChatStream implements StreamTranslator {
   }
 
   private blockStart(event: Obj): string {
-    const index = blockIndex(event.index)
+    const index = asIndex(event.index)
     const block = asObject(event.content_block)
     if (index === null || !block) return ''
     if (block.type === 'text' && typeof block.text === 'string' && block.text !== '') {
@@ -125,7 +126,7 @@ export class MessagesToChatStream implements StreamTranslator {
     if (delta?.type === 'text_delta' && typeof delta.text === 'string' && delta.text !== '') {
       return this.role() + this.chunk({ content: delta.text }, null)
     }
-    const index = blockIndex(event.index)
+    const index = asIndex(event.index)
     const toolIndex = index === null ? undefined : this.toolIndexes.get(index)
     if (delta?.type === 'input_json_delta' && typeof delta.partial_json === 'string' && delta.partial_json !== '' && toolIndex !== undefined) {
       return this.chunk({ tool_calls: [{ index: toolIndex, function: { arguments: delta.partial_json } }] }, null)

@@ -1,7 +1,7 @@
 /** Chat Completions `tools`, `tool_choice` and `parallel_tool_calls` as Anthropic's `tools` and `tool_choice`. */
-import { jsonObject } from '../../apis/anthropic/json.ts'
+import { jsonObject } from '../../json.ts'
 import type { Json, JsonObject } from '../../types.ts'
-import { UntranslatableRequest } from './invalid.ts'
+import { UntranslatableRequest } from '../chat.ts'
 
 /** Function tools as Anthropic custom tools; null when the request has none. */
 export function toolsFromChat(tools: Json | undefined): JsonObject[] | null {

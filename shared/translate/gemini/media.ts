@@ -1,6 +1,6 @@
 /** OpenAI content parts carrying media, as Gemini parts. */
 import type { JsonObject } from '../../types.ts'
-import { UntranslatableRequest } from './invalid.ts'
+import { UntranslatableRequest } from '../chat.ts'
 
 const DATA_URL = /^data:([a-z0-9.+-]+\/[a-z0-9.+-]+)(?:;[^,;]*)*;base64,(.*)$/is
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { UntranslatableRequest } from './invalid.ts'
+import { UntranslatableRequest } from '../chat.ts'
 import { conversationFromMessages, PLACEHOLDER_THOUGHT_SIGNATURE } from './messages.ts'
 
 function refusal(messages: unknown): { message: string; param: string } {

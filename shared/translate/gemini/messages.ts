@@ -1,7 +1,7 @@
 /** Chat Completions `messages` as Gemini `systemInstruction` + `contents`. */
 import type { JsonObject } from '../../types.ts'
-import { asObject, str, type Obj } from '../../apis/gemini/parse.ts'
-import { UntranslatableRequest } from './invalid.ts'
+import { asObject, str, type Obj } from '../../json.ts'
+import { UntranslatableRequest } from '../chat.ts'
 import { audioPart, imagePart, inlinePartFromDataUrl } from './media.ts'
 
 /**

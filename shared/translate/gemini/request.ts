@@ -1,7 +1,7 @@
 /** A Chat Completions request body as a Gemini generateContent request body. */
 import type { JsonObject } from '../../types.ts'
-import { asObject, str } from '../../apis/gemini/parse.ts'
-import { UntranslatableRequest } from './invalid.ts'
+import { asObject, str } from '../../json.ts'
+import { UntranslatableRequest } from '../chat.ts'
 import { conversationFromMessages } from './messages.ts'
 import { thinkingConfigFromEffort } from './thinking.ts'
 import { toolConfigFromChat, toolsFromChat } from './tools.ts'

@@ -2,11 +2,11 @@
 import type { JsonObject } from '../../types.ts'
 import type { GeminiCandidate, GeminiFunctionCall } from '../../apis/gemini/candidate.ts'
 import { promptBlockReason, readCandidates } from '../../apis/gemini/candidate.ts'
-import { asObject, str } from '../../apis/gemini/parse.ts'
+import { asObject, str } from '../../json.ts'
 import { usageFromGemini } from '../../apis/gemini/usage.ts'
 import { newCompletionId, newToolCallId } from './ids.ts'
+import type { ChatFinishReason } from '../chat.ts'
 
-export type ChatFinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter'
 
 /** Finish reasons meaning Gemini withheld (part of) the answer. */
 const FILTERED = new Set(['SAFETY', 'RECITATION', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII', 'IMAGE_SAFETY'])

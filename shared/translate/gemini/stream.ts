@@ -2,7 +2,7 @@
 import type { StreamTranslator } from '../../apis/types.ts'
 import type { Json, JsonObject } from '../../types.ts'
 import { promptBlockReason, readCandidates } from '../../apis/gemini/candidate.ts'
-import { asObject, str } from '../../apis/gemini/parse.ts'
+import { asObject, str } from '../../json.ts'
 import { newCompletionId } from './ids.ts'
 import { chatErrorFromGemini } from './error.ts'
 import { chatToolCall, chatUsageFromGemini, finishReasonFromGemini } from './response.ts'

@@ -1,6 +1,6 @@
 /** OpenAI `reasoning_effort` as Gemini `thinkingConfig`. */
 import type { JsonObject } from '../../types.ts'
-import { UntranslatableRequest } from './invalid.ts'
+import { UntranslatableRequest } from '../chat.ts'
 
 /** Gemini 2.x takes a thinking budget; these are the budgets Google's own OpenAI-compatible endpoint uses. */
 const BUDGETS: Record<string, number> = { none: 0, minimal: 1024, low: 1024, medium: 8192, high: 24576 }

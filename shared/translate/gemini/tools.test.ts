@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { UntranslatableRequest } from './invalid.ts'
+import { UntranslatableRequest } from '../chat.ts'
 import { toolConfigFromChat, toolsFromChat } from './tools.ts'
 
 describe('toolsFromChat', () => {

@@ -1,7 +1,7 @@
 /** Chat Completions `tools` and `tool_choice` as Gemini `tools` and `toolConfig`. */
 import type { JsonObject } from '../../types.ts'
-import { asObject, str } from '../../apis/gemini/parse.ts'
-import { UntranslatableRequest } from './invalid.ts'
+import { asObject, str } from '../../json.ts'
+import { UntranslatableRequest } from '../chat.ts'
 
 /**
  * Function tools as one Gemini tool of function declarations. Parameters go in

@@ -1,10 +1,16 @@
-/** Defensive readers for JSON parsed from Anthropic bodies and stream events (any field may be missing). */
-import type { Json, JsonObject } from '../../types.ts'
+/** Defensive readers for JSON parsed from bodies and stream events, where any field may be missing or wrong. */
+import type { Json, JsonObject } from './types.ts'
 
 export type Obj = Record<string, unknown>
 
+/** A plain object, else null. */
 export function asObject(value: unknown): Obj | null {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Obj) : null
+}
+
+/** The same test for values already typed as JSON (a request body), keeping their type. */
+export function jsonObject(value: Json | undefined): JsonObject | null {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : null
 }
 
 /** A non-empty string, else null. */
@@ -17,12 +23,7 @@ export function count(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : null
 }
 
-/** A content block index: a non-negative integer, else null. */
-export function blockIndex(value: unknown): number | null {
+/** A position (choice, content block, output item): a non-negative integer, else null. */
+export function asIndex(value: unknown): number | null {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : null
-}
-
-/** The same test for values already typed as JSON (a request body), keeping their type. */
-export function jsonObject(value: Json | undefined): JsonObject | null {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : null
 }
