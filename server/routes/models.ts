@@ -1,6 +1,10 @@
 import type { Context } from 'hono'
+import { modelsFromAnthropicList } from '../../shared/apis/anthropic/models.ts'
+import { modelsFromGeminiList } from '../../shared/apis/gemini/models.ts'
+import { type ListedModel, modelsFromOpenAIList } from '../../shared/apis/openai/models.ts'
 import { modelsInPriceDatabase } from '../../shared/cost/models.ts'
-import type { ConfiguredProvider } from '../../shared/providers/types.ts'
+import { routableModelId } from '../../shared/providers/routing.ts'
+import type { ConfiguredProvider, UpstreamApi } from '../../shared/providers/types.ts'
 import type { AppEnv } from '../context.ts'
 import type { Logger } from '../log.ts'
 
@@ -14,35 +18,43 @@ interface ModelEntry {
 const CACHE_MS = 10 * 60 * 1000
 const LIST_TIMEOUT_MS = 10_000
 
+/** Where each API lists its models, and how to read the list. */
+const LISTS: Record<UpstreamApi, { path: string; read: (body: unknown) => ListedModel[] | null }> = {
+  openai: { path: '/models', read: modelsFromOpenAIList },
+  anthropic: { path: '/v1/models?limit=1000', read: modelsFromAnthropicList },
+  gemini: { path: '/v1beta/models?pageSize=1000', read: modelsFromGeminiList },
+}
+
 /**
- * `GET /v1/models`: every configured provider's models as the `provider/model` ids the proxy accepts,
- * from the provider's own list (cached) or, where it has none or it fails, the price database.
+ * `GET /v1/models`: every configured provider's models, from the provider's own list (cached) or, where
+ * it fails, the price database. Each id is one the router sends back to that provider: the bare name
+ * where it routes there (SPEC §3), else `provider/model`.
  */
 export function listModels(deps: { log: Logger }) {
-  const cache = new Map<string, { until: number; ids: Array<{ id: string; created: number }> }>()
+  const cache = new Map<string, { until: number; models: ListedModel[] }>()
 
-  async function providerModels(provider: ConfiguredProvider) {
+  async function providerModels(provider: ConfiguredProvider): Promise<ListedModel[]> {
     const key = `${provider.name}\u0000${provider.baseUrl}\u0000${provider.apiKey}`
     const cached = cache.get(key)
-    if (cached && cached.until > Date.now()) return cached.ids
-    let ids = provider.definition.api === 'openai' ? await fetchOpenAIModels(provider) : null
-    if (ids === null) ids = modelsInPriceDatabase(provider.definition.pricesProviderId).map((id) => ({ id, created: 0 }))
-    else cache.set(key, { until: Date.now() + CACHE_MS, ids })
-    return ids
+    if (cached && cached.until > Date.now()) return cached.models
+    const listed = await fetchList(provider)
+    if (listed === null) return modelsInPriceDatabase(provider.definition.pricesProviderId).map((id) => ({ id, created: 0 }))
+    cache.set(key, { until: Date.now() + CACHE_MS, models: listed })
+    return listed
   }
 
-  async function fetchOpenAIModels(provider: ConfiguredProvider) {
+  async function fetchList(provider: ConfiguredProvider): Promise<ListedModel[] | null> {
+    const { definition } = provider
+    const list = LISTS[definition.api]
     try {
-      const response = await fetch(`${provider.baseUrl}/models`, {
-        headers: { ...provider.definition.defaultHeaders, ...provider.definition.authHeaders(provider.apiKey) },
+      const response = await fetch(`${provider.baseUrl}${list.path}`, {
+        headers: { ...definition.defaultHeaders, ...definition.authHeaders(provider.apiKey) },
         signal: AbortSignal.timeout(LIST_TIMEOUT_MS),
       })
       if (!response.ok) throw new Error(`HTTP ${response.status}`)
-      const body = (await response.json()) as { data?: Array<{ id?: unknown; created?: unknown }> }
-      if (!Array.isArray(body.data)) throw new Error('no data array')
-      return body.data.flatMap((m) =>
-        typeof m.id === 'string' ? [{ id: m.id, created: typeof m.created === 'number' ? m.created : 0 }] : [],
-      )
+      const models = list.read(await response.json())
+      if (models === null) throw new Error('not a model list')
+      return models
     } catch (error) {
       deps.log('warn', 'model list unavailable, using the price database', {
         provider: provider.name,
@@ -53,10 +65,17 @@ export function listModels(deps: { log: Logger }) {
   }
 
   return async (c: Context<AppEnv>) => {
-    const providers = [...c.get('paywall').providers.values()]
+    const paywall = c.get('paywall')
+    const providers = [...paywall.providers.values()]
     const lists = await Promise.all(providers.map(providerModels))
+    const defaultProvider = paywall.config.defaultProvider ?? null
     const data: ModelEntry[] = providers.flatMap((provider, index) =>
-      (lists[index] ?? []).map(({ id, created }) => ({ id: `${provider.name}/${id}`, object: 'model' as const, created, owned_by: provider.name })),
+      (lists[index] ?? []).map(({ id, created }) => ({
+        id: routableModelId(provider, id, paywall.providers, defaultProvider),
+        object: 'model' as const,
+        created,
+        owned_by: provider.name,
+      })),
     )
     return c.json({ object: 'list', data })
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { configureProvider } from './catalog.ts'
-import { resolveRoute } from './routing.ts'
+import { resolveRoute, routableModelId } from './routing.ts'
 import type { ConfiguredProvider, ProviderEntry } from './types.ts'
 
 function providers(entries: Record<string, ProviderEntry>): Map<string, ConfiguredProvider> {
@@ -51,5 +51,31 @@ describe('resolveRoute', () => {
     const message = route('llama3', null)
     expect(message).toContain('"llama3"')
     expect(message).toContain('openai, anthropic, openrouter, mistral, my-vllm')
+  })
+})
+
+describe('routableModelId', () => {
+  const id = (provider: string, model: string, fallback: string | null = 'openrouter') =>
+    routableModelId(configured.get(provider)!, model, configured, fallback)
+
+  it('gives the bare name where it already routes to that provider unchanged', () => {
+    expect(id('openai', 'gpt-4o-mini')).toBe('gpt-4o-mini')
+    expect(id('anthropic', 'claude-sonnet-4-5')).toBe('claude-sonnet-4-5')
+    // The default provider takes any name no family claims, slashes and all.
+    expect(id('openrouter', 'meta-llama/llama-3.1-70b')).toBe('meta-llama/llama-3.1-70b')
+  })
+
+  it('prefixes the provider where the bare name would go elsewhere', () => {
+    expect(id('openrouter', 'gpt-4o-mini')).toBe('openrouter/gpt-4o-mini')
+    expect(id('my-vllm', 'qwen2.5-7b')).toBe('my-vllm/qwen2.5-7b')
+    // A slash that names a configured provider would be read as a prefix.
+    expect(id('openrouter', 'anthropic/claude-sonnet-4-5')).toBe('openrouter/anthropic/claude-sonnet-4-5')
+  })
+
+  it('every id it gives routes back to the same provider and model', () => {
+    for (const [provider, model] of [['openrouter', 'gpt-4o-mini'], ['mistral', 'mistral-large-latest'], ['my-vllm', 'x/y'], ['openai', 'o3']] as const) {
+      const routed = resolveRoute(id(provider, model, null), configured, null)
+      expect(routed.ok && [routed.route.provider.name, routed.route.model]).toEqual([provider, model])
+    }
   })
 })

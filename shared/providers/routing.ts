@@ -39,3 +39,18 @@ export function resolveRoute(
       `${names[0] ?? 'openai'}/${model}") or set the paywall's defaultProvider.`,
   }
 }
+
+/**
+ * The id a client should send for a provider's model: the bare name when it routes there unchanged
+ * (SPEC §3 steps 2-3), else `provider/model`, which always does.
+ */
+export function routableModelId(
+  provider: ConfiguredProvider,
+  model: string,
+  providers: ReadonlyMap<string, ConfiguredProvider>,
+  defaultProvider: string | null,
+): string {
+  const bare = resolveRoute(model, providers, defaultProvider)
+  if (bare.ok && bare.route.provider === provider && bare.route.model === model) return model
+  return `${provider.name}/${model}`
+}

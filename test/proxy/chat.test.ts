@@ -340,10 +340,19 @@ describe.each(runtimes)('chat completions through the proxy on %s', (runtime) =>
     expect(event.properties.$ai_output_tokens).toBe(FAKE_USAGE['long-stream'].completion_tokens)
   })
 
-  it('lists the paywall models as provider/model ids', async () => {
+  it("lists every provider's models with ids that route back to it: bare where the router needs no prefix", async () => {
     const page = await stack.client().models.list()
-    const ids = page.data.map((model) => model.id)
-    expect(ids).toEqual(expect.arrayContaining(['openai/gpt-4o-mini', 'openrouter/gpt-4o-mini']))
+    const owners = Object.fromEntries(page.data.map((model) => [model.id, model.owned_by]))
+    expect(owners).toMatchObject({
+      'gpt-4o-mini': 'openai',
+      // The same name at OpenRouter needs its prefix: bare, it routes to OpenAI.
+      'openrouter/gpt-4o-mini': 'openrouter',
+      // Anthropic's and Gemini's own lists, in their own formats (Gemini keeps generateContent models only).
+      'claude-sonnet-4-5-20250929': 'anthropic',
+      'gemini-2.5-flash': 'gemini',
+    })
+    expect(owners['text-embedding-004']).toBeUndefined()
+    expect(owners['gemini/text-embedding-004']).toBeUndefined()
   })
 
   it('answers liveness and readiness', async () => {
