@@ -21,6 +21,11 @@ export interface TokenUsage {
    * `true` when they are reported beside it (Anthropic-native usage).
    */
   cacheReportingExclusive: boolean
+  /**
+   * True when `reasoningTokens` are reported beside `outputTokens` and billed on top (Gemini's thoughts),
+   * as PostHog reads Gemini events; absent when reasoning is inside the output count (OpenAI-style).
+   */
+  reasoningReportingExclusive?: boolean
   /** What the upstream says it billed, in USD (OpenRouter `usage.cost`). */
   billedCostUsd?: number
 }

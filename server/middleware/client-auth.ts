@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono'
-import type { AppEnv } from '../context.ts'
+import type { AppEnv, ErrorFormat } from '../context.ts'
 import { errorResponse } from '../errors.ts'
 import type { Paywalls } from '../paywalls.ts'
 
@@ -13,6 +13,13 @@ export function clientKey(req: Request, url: URL): string | null {
   return req.headers.get('x-api-key') ?? req.headers.get('x-goog-api-key') ?? url.searchParams.get('key')
 }
 
+/** How each API's SDK sends its key, for the error that says one is missing. */
+const HOW_TO_SEND_KEY: Record<ErrorFormat, string> = {
+  openai: '"Authorization: Bearer <key>"',
+  anthropic: '"x-api-key: <key>" (the Anthropic SDK\'s apiKey) or "Authorization: Bearer <key>"',
+  gemini: '"x-goog-api-key: <key>" (the Gen AI SDK\'s apiKey) or "?key=<key>"',
+}
+
 /** Finds the paywall from the client key; 401 in the caller's format otherwise. The key is never echoed. */
 export function clientAuth(paywalls: () => Paywalls): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -21,7 +28,7 @@ export function clientAuth(paywalls: () => Paywalls): MiddlewareHandler<AppEnv> 
     if (!paywall) {
       const message = key
         ? 'Invalid API key: it matches no paywall. Use a client key from the proxy config (paywalls[].apiKeys).'
-        : 'Missing API key. Send the proxy client key as "Authorization: Bearer <key>".'
+        : `Missing API key. Send the proxy client key as ${HOW_TO_SEND_KEY[c.get('errorFormat') ?? 'openai']}.`
       return errorResponse(c, 401, message, 'invalid_api_key')
     }
     c.set('paywall', paywall)

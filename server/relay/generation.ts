@@ -102,12 +102,15 @@ export async function relayGeneration(c: Context<AppEnv>, deps: RelayDeps, plan:
       midStreamError: plan.midStreamError,
       cancelUpstream: upstream.cancel,
       onEnd: (summary) => {
-        const status = summary.end.kind === 'done' ? response.status : summary.end.kind === 'cancelled' ? 499 : 502
-        const message = summary.end.kind === 'cancelled' ? 'client closed the connection' : summary.end.kind === 'failed' ? summary.end.reason : null
+        // A failure the upstream reported inside the stream (an error event) explains its end best, even
+        // when the client, having raised it, closed the connection before the upstream's last byte.
+        const reported = accumulator.error?.() ?? null
+        const { end } = summary
+        const status = reported || end.kind === 'done' ? response.status : end.kind === 'cancelled' ? 499 : 502
+        const proxyError = end.kind === 'cancelled' ? 'client closed the connection' : end.kind === 'failed' ? end.reason : null
         record({
           httpStatus: status,
-          // A failure the upstream reported inside a stream that began with 200 (an error event).
-          error: message === null ? (accumulator.error?.() ?? null) : { message, type: 'proxy_error', code: String(status) },
+          error: reported ?? (proxyError === null ? null : { message: proxyError, type: 'proxy_error', code: String(status) }),
           completion: summary.completion,
           lastByteMs: summary.lastByteAt,
           firstTokenMs: summary.firstTokenAt,

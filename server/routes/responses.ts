@@ -15,11 +15,12 @@ const responsesReader: UpstreamReader = {
   accumulator: () => new ResponsesStreamAccumulator(),
 }
 
-/** Ends a Responses stream whose upstream broke with the documented `error` event, which the SDK raises. */
-const MID_STREAM_ERROR = `event: error\ndata: ${JSON.stringify({
-  ...openAIErrorBody(502, 'The upstream connection was lost mid-stream; the answer is incomplete.', 'upstream_disconnected').error,
-  type: 'error',
-})}\n\n`
+/**
+ * Ends a Responses stream whose upstream broke with an `error` event as OpenAI sends it (the error nested
+ * under `error`, which the SDK raises as an APIError), its fields also flat, as the reference documents them.
+ */
+const BROKEN = openAIErrorBody(502, 'The upstream connection was lost mid-stream; the answer is incomplete.', 'upstream_disconnected').error
+const MID_STREAM_ERROR = `event: error\ndata: ${JSON.stringify({ type: 'error', code: BROKEN.code, message: BROKEN.message, param: null, error: BROKEN })}\n\n`
 
 /** `POST /v1/responses`: the OpenAI Responses API, relayed as sent to OpenAI-compatible upstreams. */
 export function responses(deps: RelayDeps) {

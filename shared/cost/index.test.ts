@@ -59,6 +59,12 @@ describe('computeCost from the price database', () => {
     expectCost(withReasoning, { source: 'database', totalUsd: 0.000195 })
   })
 
+  it('bills reasoning reported beside the output (Gemini thoughts) as output', () => {
+    // gemini-2.5-flash, Google's pricing page: $0.30/M input, $2.50/M output, thinking included.
+    const usage: TokenUsage = { inputTokens: 1000, outputTokens: 100, reasoningTokens: 400, reasoningReportingExclusive: true, cacheReportingExclusive: false }
+    expectCost(cost('gemini', ['gemini-2.5-flash'], usage), { source: 'database', inputUsd: 1000 * 0.3e-6, outputUsd: 500 * 2.5e-6, totalUsd: 0.00155 })
+  })
+
   it('prices Anthropic-native (exclusive) usage with cache reads and writes', () => {
     // Claude Sonnet 4.5: $3/M input, $3.75/M 5-minute cache write, $0.30/M cache read, $15/M output.
     const usage: TokenUsage = { inputTokens: 100, outputTokens: 50, cacheReadTokens: 5000, cacheWriteTokens: 2000, cacheReportingExclusive: true }

@@ -31,8 +31,9 @@ function splitTokens(usage: TokenUsage): Tokens | null {
   // rather than produce negative tokens (and the price database's throw).
   const exclusive = usage.cacheReportingExclusive || cacheRead + cacheWrite > input
   const uncachedInput = exclusive ? input : input - cacheRead - cacheWrite
-  // Reasoning tokens are inside the output count already, so they are not added.
-  return { uncachedInput, cacheRead, cacheWrite, output }
+  // Reasoning is billed as output: inside the output count already, unless reported beside it.
+  const reasoning = usage.reasoningReportingExclusive ? (usage.reasoningTokens ?? 0) : 0
+  return { uncachedInput, cacheRead, cacheWrite, output: output + reasoning }
 }
 
 function fromOverride(price: PriceOverride, t: Tokens): Cost {

@@ -164,6 +164,14 @@ describe('buildGenerationEvent', () => {
     expect(p.$ai_cache_reporting_exclusive).toBe(true)
   })
 
+  it('without usage (a failed request), says cache tokens are exclusive for Anthropic only, as PostHog assumes', () => {
+    const failed = (provider: string) =>
+      buildGenerationEvent(record({ provider, completion: { id: null, model: null, choices: [], stopReason: null, usage: null } })).properties
+    expect(failed('anthropic').$ai_cache_reporting_exclusive).toBe(true)
+    expect(failed('openai').$ai_cache_reporting_exclusive).toBe(false)
+    expect(failed('gemini').$ai_cache_reporting_exclusive).toBe(false)
+  })
+
   it('sends only the total for an upstream-billed cost', () => {
     const p = buildGenerationEvent(record({ cost: { source: 'upstream', totalUsd: 0.0042 } })).properties
     expect(p.$ai_total_cost_usd).toBe(0.0042)
@@ -280,7 +288,17 @@ describe('buildGenerationEvent', () => {
     expect(p.plan).toBe('pro')
   })
 
-  it('builds $ai_embedding events too', () => {
-    expect(buildGenerationEvent(record({ eventName: '$ai_embedding' })).event).toBe('$ai_embedding')
+  it('builds $ai_embedding events with input tokens and cost but no output, as @posthog/ai does', () => {
+    const event = buildGenerationEvent(
+      record({
+        eventName: '$ai_embedding',
+        input: 'The food was delicious',
+        completion: { id: null, model: 'text-embedding-3-small', choices: [], stopReason: null, usage: { inputTokens: 5, outputTokens: 0, cacheReportingExclusive: false } },
+        cost: { source: 'database', inputUsd: 1e-7, outputUsd: 0, totalUsd: 1e-7 },
+      }),
+    )
+    expect(event.event).toBe('$ai_embedding')
+    expect(event.properties).toMatchObject({ $ai_input: 'The food was delicious', $ai_input_tokens: 5, $ai_output_choices: null, $ai_total_cost_usd: 1e-7 })
+    expect(event.properties).not.toHaveProperty('$ai_output_tokens')
   })
 })

@@ -18,22 +18,25 @@ const RESERVED_PROPERTIES = new Set([
 export function buildGenerationEvent(record: GenerationRecord): PostHogEvent {
   const { completion, privacyMode } = record
   const usage = completion.usage
+  // An embedding has no output to show or count, as in @posthog/ai's `$ai_embedding`.
+  const embedding = record.eventName === '$ai_embedding'
   const props: Record<string, unknown> = {
     $ai_model: completion.model ?? record.requestedModel,
     $ai_provider: record.provider,
     $ai_input: privacyMode ? null : redactBase64(record.input),
     // Cast: OutputChoice is an interface (no index signature) but is plain JSON.
-    $ai_output_choices: privacyMode ? null : redactBase64(completion.choices as unknown as Json),
+    $ai_output_choices: privacyMode || embedding ? null : redactBase64(completion.choices as unknown as Json),
   }
 
   if (usage) {
     if (usage.inputTokens !== null) props.$ai_input_tokens = usage.inputTokens
-    if (usage.outputTokens !== null) props.$ai_output_tokens = usage.outputTokens
+    if (usage.outputTokens !== null && !embedding) props.$ai_output_tokens = usage.outputTokens
     if (usage.cacheReadTokens !== undefined) props.$ai_cache_read_input_tokens = usage.cacheReadTokens
     if (usage.cacheWriteTokens !== undefined) props.$ai_cache_creation_input_tokens = usage.cacheWriteTokens
     if (usage.reasoningTokens !== undefined) props.$ai_reasoning_tokens = usage.reasoningTokens
   }
-  props.$ai_cache_reporting_exclusive = usage?.cacheReportingExclusive ?? false
+  // Without usage (a failed request), PostHog's own default: exclusive for Anthropic, inclusive otherwise.
+  props.$ai_cache_reporting_exclusive = usage?.cacheReportingExclusive ?? record.provider === 'anthropic'
 
   props.$ai_latency = record.latencySeconds
   if (record.timeToFirstTokenSeconds !== null) props.$ai_time_to_first_token = record.timeToFirstTokenSeconds

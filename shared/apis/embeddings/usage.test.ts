@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { usageFromEmbeddingsJson } from './usage.ts'
 
 describe('usageFromEmbeddingsJson', () => {
-  it('reads prompt_tokens as input; output stays unknown, not 0', () => {
+  it('reads prompt_tokens as input; an embedding generates no output tokens', () => {
     // The example response of the Embeddings reference.
     const usage = usageFromEmbeddingsJson({
       object: 'list',
@@ -10,14 +10,14 @@ describe('usageFromEmbeddingsJson', () => {
       model: 'text-embedding-ada-002',
       usage: { prompt_tokens: 8, total_tokens: 8 },
     })
-    expect(usage).toEqual({ inputTokens: 8, outputTokens: null, cacheReportingExclusive: false })
+    expect(usage).toEqual({ inputTokens: 8, outputTokens: 0, cacheReportingExclusive: false })
   })
 
-  it('ignores a completion_tokens: 0 some compatible hosts add', () => {
+  it('gives no output tokens even where a compatible host reports completion tokens', () => {
     expect(
-      usageFromEmbeddingsJson({ object: 'list', data: [], model: 'mistral-embed', usage: { prompt_tokens: 15, total_tokens: 15, completion_tokens: 0 } })
+      usageFromEmbeddingsJson({ object: 'list', data: [], model: 'mistral-embed', usage: { prompt_tokens: 15, total_tokens: 17, completion_tokens: 2 } })
         ?.outputTokens,
-    ).toBeNull()
+    ).toBe(0)
   })
 
   it('falls back to total_tokens when a host reports only that', () => {
@@ -27,7 +27,7 @@ describe('usageFromEmbeddingsJson', () => {
   it('keeps the cost OpenRouter reports', () => {
     expect(
       usageFromEmbeddingsJson({ data: [], model: 'openai/text-embedding-3-small', usage: { prompt_tokens: 10, total_tokens: 10, cost: 0.0000002 } }),
-    ).toEqual({ inputTokens: 10, outputTokens: null, cacheReportingExclusive: false, billedCostUsd: 0.0000002 })
+    ).toEqual({ inputTokens: 10, outputTokens: 0, cacheReportingExclusive: false, billedCostUsd: 0.0000002 })
   })
 
   it('is null when the body has no usable usage', () => {

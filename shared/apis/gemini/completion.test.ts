@@ -27,7 +27,7 @@ describe('completionFromGenerateContentJson', () => {
       model: 'gemini-2.5-flash',
       choices: [{ role: 'assistant', content: [{ type: 'text', text: 'AI learns patterns from data to make predictions or decisions.' }] }],
       stopReason: 'STOP',
-      usage: { inputTokens: 8, outputTokens: 659, reasoningTokens: 648, cacheReportingExclusive: false },
+      usage: { inputTokens: 8, outputTokens: 11, reasoningTokens: 648, reasoningReportingExclusive: true, cacheReportingExclusive: false },
     })
   })
 

@@ -85,7 +85,7 @@ describe('GenerateContentStreamAccumulator', () => {
         ],
       },
     ])
-    expect(result.usage).toEqual({ inputTokens: 40, outputTokens: 90, reasoningTokens: 60, cacheReportingExclusive: false })
+    expect(result.usage).toEqual({ inputTokens: 40, outputTokens: 30, reasoningTokens: 60, reasoningReportingExclusive: true, cacheReportingExclusive: false })
   })
 
   it('keeps candidates apart by index', () => {

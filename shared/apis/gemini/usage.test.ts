@@ -14,11 +14,11 @@ describe('usageFromGemini', () => {
     ).toEqual({ inputTokens: 8, outputTokens: 12, cacheReportingExclusive: false })
   })
 
-  it('bills thoughts as output and reports them as reasoning', () => {
+  it('reports thoughts as reasoning beside the output, as @posthog/ai does and PostHog reads Gemini events', () => {
     // A gemini-2.5-flash answer with thinking on: thoughts are counted beside the candidates.
     expect(
       usageFromGemini({ promptTokenCount: 11, candidatesTokenCount: 263, totalTokenCount: 1204, thoughtsTokenCount: 930 }),
-    ).toEqual({ inputTokens: 11, outputTokens: 1193, reasoningTokens: 930, cacheReportingExclusive: false })
+    ).toEqual({ inputTokens: 11, outputTokens: 263, reasoningTokens: 930, reasoningReportingExclusive: true, cacheReportingExclusive: false })
   })
 
   it('counts cached tokens inside the prompt', () => {
@@ -45,18 +45,21 @@ describe('usageFromGemini', () => {
     const provider = findProvider({ providerId: 'google' })
     expect(provider).toBeDefined()
     const { usage } = extractUsage(provider!, { modelVersion: 'gemini-2.5-flash', usageMetadata })
-    expect(usageFromGemini(usageMetadata)).toMatchObject({
+    const ours = usageFromGemini(usageMetadata)
+    expect(ours).toMatchObject({
       inputTokens: usage.input_tokens,
-      outputTokens: usage.output_tokens,
       cacheReadTokens: usage.cache_read_tokens,
       reasoningTokens: usage.output_reasoning_tokens,
+      reasoningReportingExclusive: true,
     })
+    // The database bills thoughts inside its output count; ours has them beside it.
+    expect(ours!.outputTokens! + ours!.reasoningTokens!).toBe(usage.output_tokens)
   })
 
   it('reads output from the total when Gemini leaves zero counts out', () => {
     // Cut off by maxOutputTokens while thinking: no candidates count at all.
     expect(usageFromGemini({ promptTokenCount: 10, totalTokenCount: 110, thoughtsTokenCount: 100 })).toMatchObject({
-      outputTokens: 100,
+      outputTokens: 0,
       reasoningTokens: 100,
     })
     // A SAFETY stop: nothing generated, only the prompt and the total.

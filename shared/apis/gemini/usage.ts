@@ -2,13 +2,14 @@ import type { TokenUsage } from '../../types.ts'
 import { asObject, count } from '../../json.ts'
 
 /**
- * Normalises Gemini `usageMetadata`, counting the way Google bills and `@pydantic/genai-prices` reads it:
+ * Normalises Gemini `usageMetadata` the way `@posthog/ai` reports it and Google bills it:
  * - input = promptTokenCount + toolUsePromptTokenCount (tool-use prompts, e.g. search results, are
  *   billed as input), cached tokens inside it (`cacheReportingExclusive: false`);
- * - output = candidatesTokenCount + thoughtsTokenCount: thoughts are billed as output but reported
- *   beside the candidates, while the core's convention is reasoning inside output.
- * Proto3 JSON leaves out zero counts, so an absent candidates/thoughts count on a response that has a
- * total is read from the total (total = prompt + tool-use prompt + candidates + thoughts).
+ * - output = candidatesTokenCount, and thoughtsTokenCount as reasoning beside it
+ *   (`reasoningReportingExclusive: true`): PostHog adds thoughts to the output of Gemini events itself,
+ *   and the cost adds them too, as Google bills them as output.
+ * Proto3 JSON leaves out zero counts, so an absent candidates count on a response that has a total is
+ * read from the total (total = prompt + tool-use prompt + candidates + thoughts).
  */
 export function usageFromGemini(usageMetadata: unknown): TokenUsage | null {
   const u = asObject(usageMetadata)
@@ -21,13 +22,18 @@ export function usageFromGemini(usageMetadata: unknown): TokenUsage | null {
   const cached = count(u.cachedContentTokenCount)
 
   const inputTokens = prompt === null && toolUse === null ? null : (prompt ?? 0) + (toolUse ?? 0)
-  let outputTokens: number | null = null
-  if (candidates !== null || thoughts !== null) outputTokens = (candidates ?? 0) + (thoughts ?? 0)
-  else if (total !== null && inputTokens !== null && total >= inputTokens) outputTokens = total - inputTokens
+  let outputTokens = candidates
+  if (outputTokens === null && total !== null && inputTokens !== null && total >= inputTokens + (thoughts ?? 0)) {
+    outputTokens = total - inputTokens - (thoughts ?? 0)
+  }
+  if (outputTokens === null && thoughts !== null) outputTokens = 0
 
   if (inputTokens === null && outputTokens === null) return null
   const result: TokenUsage = { inputTokens, outputTokens, cacheReportingExclusive: false }
   if (cached !== null) result.cacheReadTokens = cached
-  if (thoughts !== null) result.reasoningTokens = thoughts
+  if (thoughts !== null) {
+    result.reasoningTokens = thoughts
+    result.reasoningReportingExclusive = true
+  }
   return result
 }

@@ -36,14 +36,18 @@ export function chatToolCall(call: GeminiFunctionCall): JsonObject {
   return toolCall
 }
 
-/** `usageMetadata` as an OpenAI usage block; null unless both sides are known. */
+/**
+ * `usageMetadata` as an OpenAI usage block, where reasoning is inside `completion_tokens`; null unless
+ * both sides are known.
+ */
 export function chatUsageFromGemini(usageMetadata: unknown): JsonObject | null {
   const usage = usageFromGemini(usageMetadata)
   if (!usage || usage.inputTokens === null || usage.outputTokens === null) return null
+  const completionTokens = usage.outputTokens + (usage.reasoningTokens ?? 0)
   return {
     prompt_tokens: usage.inputTokens,
-    completion_tokens: usage.outputTokens,
-    total_tokens: usage.inputTokens + usage.outputTokens,
+    completion_tokens: completionTokens,
+    total_tokens: usage.inputTokens + completionTokens,
     prompt_tokens_details: { cached_tokens: usage.cacheReadTokens ?? 0 },
     completion_tokens_details: { reasoning_tokens: usage.reasoningTokens ?? 0 },
   }
