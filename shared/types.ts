@@ -33,7 +33,8 @@ export interface TokenUsage {
 /** One part of an assistant message in `$ai_output_choices`, shaped as `@posthog/ai` shapes it. */
 export type OutputPart =
   | { type: 'text'; text: string }
-  | { type: 'function'; id: string; function: { name: string; arguments: string } }
+  /** `id` is the provider's call id; absent where the provider gives none (Gemini), as in @posthog/ai. */
+  | { type: 'function'; id?: string; function: { name: string; arguments: string } }
 
 export interface OutputChoice {
   role: 'assistant'

@@ -803,7 +803,7 @@ const DIFFERENCES: Difference[] = [
     api: 'gemini-generate-content',
     property: '$ai_output_choices',
     why:
-      'functionCall args as a JSON string and an id ("" when Gemini sends none); a candidate\'s text parts joined, before its calls; thought summaries ' +
+      'functionCall args as a JSON string; a candidate\'s text parts joined, before its calls; thought summaries ' +
       '(thought: true) left out, as the SDK\'s .text and @posthog/ai\'s own streamed path do (its non-streamed path shows them as answer text)',
     theirs: (value) =>
       objects(value).map((choice) => {
@@ -812,7 +812,7 @@ const DIFFERENCES: Difference[] = [
           .filter((p) => p.type === 'text' && !THOUGHTS.has(String(p.text)))
           .map((p) => String(p.text))
           .join('')
-        const calls = parts.filter((p) => p.type === 'function').map((p) => ({ type: 'function', id: p.id ?? '', function: p.function }))
+        const calls = parts.filter((p) => p.type === 'function')
         return { ...choice, content: argumentsAsString([...(text ? [{ type: 'text', text }] : []), ...calls]) }
       }),
   },

@@ -53,7 +53,7 @@ describe('completionFromGenerateContentJson', () => {
         role: 'assistant',
         content: [
           { type: 'text', text: 'Setting the lights now.' },
-          { type: 'function', id: '', function: { name: 'set_light_values', arguments: '{"brightness":25,"color_temp":"warm"}' } },
+          { type: 'function', function: { name: 'set_light_values', arguments: '{"brightness":25,"color_temp":"warm"}' } },
           { type: 'function', id: 'call-2', function: { name: 'play_music', arguments: '{}' } },
         ],
       },

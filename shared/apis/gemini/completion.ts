@@ -9,7 +9,8 @@ export function outputParts(text: string, calls: GeminiFunctionCall[]): OutputPa
   const parts: OutputPart[] = []
   if (text) parts.push({ type: 'text', text })
   for (const call of calls) {
-    parts.push({ type: 'function', id: call.id ?? '', function: { name: call.name, arguments: JSON.stringify(call.args) } })
+    const fn = { name: call.name, arguments: JSON.stringify(call.args) }
+    parts.push(call.id ? { type: 'function', id: call.id, function: fn } : { type: 'function', function: fn })
   }
   return parts
 }

@@ -80,8 +80,8 @@ describe('GenerateContentStreamAccumulator', () => {
       {
         role: 'assistant',
         content: [
-          { type: 'function', id: '', function: { name: 'get_weather', arguments: '{"location":"Paris"}' } },
-          { type: 'function', id: '', function: { name: 'get_time', arguments: '{"timezone":"Europe/Paris"}' } },
+          { type: 'function', function: { name: 'get_weather', arguments: '{"location":"Paris"}' } },
+          { type: 'function', function: { name: 'get_time', arguments: '{"timezone":"Europe/Paris"}' } },
         ],
       },
     ])
