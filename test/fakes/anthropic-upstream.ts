@@ -22,7 +22,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import { randomBytes } from 'node:crypto'
-import { headerRecord, listenOnLoopback } from './http.ts'
+import { closeNow, headerRecord, listenOnLoopback, waitUntil } from './http.ts'
 
 type JsonObject = Record<string, unknown>
 
@@ -418,29 +418,16 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
     get messageRequests() {
       return requests.filter((r) => r.method === 'POST' && r.path === '/v1/messages')
     },
-    waitForRequests(n, timeoutMs = 5000) {
-      return new Promise((resolve, reject) => {
-        const started = Date.now()
-        const check = () => {
-          if (requests.length >= n) return resolve(requests)
-          if (Date.now() - started >= timeoutMs) {
-            return reject(new Error(`fake Anthropic: expected ${n} request(s) within ${timeoutMs} ms, got ${requests.length}`))
-          }
-          setTimeout(check, 10)
-        }
-        check()
-      })
+    async waitForRequests(n, timeoutMs = 5000) {
+      await waitUntil(() => requests.length >= n, timeoutMs, () => `fake Anthropic: expected ${n} request(s) within ${timeoutMs} ms, got ${requests.length}`)
+      return requests
     },
     reset() {
       requests.length = 0
     },
     close() {
       closing = true
-      return new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-        for (const s of sockets) s.destroy()
-      })
+      return closeNow(server, sockets)
     },
   }
 }

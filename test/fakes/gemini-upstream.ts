@@ -26,7 +26,7 @@ import { createServer, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import { randomBytes } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
-import { headerRecord, listenOnLoopback } from './http.ts'
+import { closeNow, headerRecord, listenOnLoopback, waitUntil } from './http.ts'
 
 /** The API key the fake accepts unless startFakeGemini is given another. */
 export const FAKE_GEMINI_KEY = 'fake-gemini-key-0123456789'
@@ -470,29 +470,16 @@ export async function startFakeGemini(options: { apiKey?: string } = {}): Promis
     get generateRequests() {
       return requests.filter((r) => r.action !== null)
     },
-    waitForRequests(n, timeoutMs = 5000) {
-      return new Promise((resolve, reject) => {
-        const started = Date.now()
-        const poll = () => {
-          if (requests.length >= n) return resolve(requests)
-          if (Date.now() - started >= timeoutMs) {
-            return reject(new Error(`fake Gemini: expected ${n} request(s) within ${timeoutMs} ms, got ${requests.length}`))
-          }
-          setTimeout(poll, 10)
-        }
-        poll()
-      })
+    async waitForRequests(n, timeoutMs = 5000) {
+      await waitUntil(() => requests.length >= n, timeoutMs, () => `fake Gemini: expected ${n} request(s) within ${timeoutMs} ms, got ${requests.length}`)
+      return requests
     },
     reset() {
       requests.length = 0
     },
     close() {
       closing = true
-      return new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-        for (const s of sockets) s.destroy()
-      })
+      return closeNow(server, sockets)
     },
   }
 }

@@ -22,3 +22,29 @@ export function headerRecord(req: IncomingMessage): Record<string, string> {
   }
   return out
 }
+
+/** Resolves once `condition` holds, checking every 10 ms; rejects with `describe()` after `timeoutMs`. */
+export function waitUntil(condition: () => boolean, timeoutMs: number, describe: () => string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (condition()) return resolve()
+    const started = Date.now()
+    const timer = setInterval(() => {
+      if (condition()) {
+        clearInterval(timer)
+        resolve()
+      } else if (Date.now() - started >= timeoutMs) {
+        clearInterval(timer)
+        reject(new Error(describe()))
+      }
+    }, 10)
+  })
+}
+
+/** Closes a fake server now: open connections (kept-alive, or held by a scenario) are cut. */
+export function closeNow(server: Server, sockets: Iterable<{ destroy(): void }>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve())
+    server.closeAllConnections()
+    for (const socket of sockets) socket.destroy()
+  })
+}

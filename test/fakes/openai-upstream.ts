@@ -33,7 +33,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Socket } from 'node:net'
 import { randomBytes } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
-import { headerRecord, listenOnLoopback } from './http.ts'
+import { closeNow, headerRecord, listenOnLoopback, waitUntil } from './http.ts'
 
 /** Text of the default answer. */
 export const FAKE_TEXT = 'Hello from the fake upstream!'
@@ -823,21 +823,6 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
   const port = await listenOnLoopback(server)
   const origin = `http://127.0.0.1:${port}`
 
-  const poll = (cond: () => boolean, timeoutMs: number, describe: () => string) =>
-    new Promise<void>((resolve, reject) => {
-      if (cond()) return resolve()
-      const started = Date.now()
-      const iv = setInterval(() => {
-        if (cond()) {
-          clearInterval(iv)
-          resolve()
-        } else if (Date.now() - started >= timeoutMs) {
-          clearInterval(iv)
-          reject(new Error(describe()))
-        }
-      }, 10)
-    })
-
   const summary = () =>
     requests.map((r) => `${r.method} ${r.url} scenario=${r.scenario} status=${r.status} aborted=${r.aborted}`).join('\n  ') ||
     '(none)'
@@ -859,7 +844,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
       return aborted
     },
     async waitForRequests(n, timeoutMs = 5000) {
-      await poll(
+      await waitUntil(
         () => requests.length >= n,
         timeoutMs,
         () => `fake OpenAI: expected ${n} request(s) within ${timeoutMs} ms, got ${requests.length}:\n  ${summary()}`,
@@ -867,7 +852,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
       return requests
     },
     waitForAborted(n, timeoutMs = 5000) {
-      return poll(
+      return waitUntil(
         () => aborted >= n,
         timeoutMs,
         () => `fake OpenAI: expected ${n} aborted request(s) within ${timeoutMs} ms, got ${aborted}:\n  ${summary()}`,
@@ -884,11 +869,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
         t.resolve()
       }
       timers.clear()
-      return new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-        for (const s of sockets) s.destroy()
-      })
+      return closeNow(server, sockets)
     },
   }
 }

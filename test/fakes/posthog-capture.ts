@@ -11,7 +11,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import { gunzipSync } from 'node:zlib'
-import { headerRecord, listenOnLoopback } from './http.ts'
+import { closeNow, headerRecord, listenOnLoopback } from './http.ts'
 
 export const MAX_BODY_BYTES = 20 * 1024 * 1024
 export const MAX_EVENT_BYTES = 1024 * 1024
@@ -350,11 +350,7 @@ export async function startFakePostHog(): Promise<FakePostHog> {
     },
     close() {
       for (const w of [...waiters]) waiters.delete(w)
-      return new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-        for (const s of sockets) s.destroy()
-      })
+      return closeNow(server, sockets)
     },
   }
 }
