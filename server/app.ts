@@ -74,7 +74,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     }
   })
   app.route('/', healthRoutes(() => !options.draining()))
-  app.get('/metrics', (c) => c.text(metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }))
+  app.get('/metrics', async (c) => c.body(await metrics.render(), 200, { 'content-type': metrics.contentType }))
   app.route('/v1', v1)
   app.route('/v1beta', v1beta)
   app.use('/:user/*', async (c, next) => {

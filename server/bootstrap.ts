@@ -1,5 +1,6 @@
 import type { Hono } from 'hono'
-import { PostHogSink } from './analytics/posthog.ts'
+import { PostHogDelivery } from './analytics/delivery.ts'
+import type { Spool } from './analytics/spool/types.ts'
 import { GenerationRecorder } from './analytics/recorder.ts'
 import { createApp } from './app.ts'
 import { type Env, loadConfig } from './config/load.ts'
@@ -7,7 +8,7 @@ import type { Config } from './config/schema.ts'
 import type { AppEnv } from './context.ts'
 import type { Logger } from './log.ts'
 import type { Transport } from './proxy/transport.ts'
-import { Metrics } from './metrics.ts'
+import { deliveryMetrics, Metrics } from './metrics.ts'
 import { Paywalls } from './paywalls.ts'
 import { VERSION } from './version.ts'
 
@@ -37,30 +38,50 @@ export interface Proxy {
 
 export type BootstrapResult = { ok: true; proxy: Proxy } | { ok: false; errors: string[] }
 
-/** Everything both runtimes do the same way: config, paywalls, analytics, app. */
-export function bootstrap(
-  configText: string | null,
-  env: Env,
-  configSource: string,
-  log: Logger,
+/** What an entry file brings: how it writes the spool and how it calls upstreams. */
+export interface RuntimeParts {
+  log: Logger
+  /** Opens the durable spool (SPEC §6) in `dir`, recovering what a previous run left there. */
+  openSpool: (dir: string, options: { maxBytes: number }) => Promise<Spool>
+  /** The spool directory of this process, when it is not `analytics.spoolDir` itself (a cluster worker's). */
+  spoolDir?: string
   /** The runtime's upstream transport; `fetch` when absent. */
-  transport?: Transport,
-): BootstrapResult {
-  const loaded = loadConfig(configText, env, configSource)
-  if (!loaded.ok) return loaded
-  const config = loaded.config
+  transport?: Transport
+}
+
+/** Reads the config text (null: configure from the environment) as SPEC §7 says, or the errors. */
+export function readConfig(configText: string | null, env: Env, configSource: string) {
+  return loadConfig(configText, env, configSource)
+}
+
+/** Everything both runtimes do the same way: paywalls, spool, analytics, app. */
+export async function bootstrap(config: Config, parts: RuntimeParts): Promise<BootstrapResult> {
+  const { log } = parts
   const built = Paywalls.build(config)
   if (!built.ok) return built
   const metrics = new Metrics()
-  const analytics = new PostHogSink({
-    flushAt: config.analytics.flushAt,
-    flushIntervalMs: config.analytics.flushIntervalMs,
+  const { analytics: settings } = config
+  const spoolDir = parts.spoolDir ?? settings.spoolDir
+  let spool: Spool
+  try {
+    spool = await parts.openSpool(spoolDir, { maxBytes: settings.spoolMaxBytes })
+  } catch (error) {
+    return { ok: false, errors: [`analytics.spoolDir: cannot open the spool in ${spoolDir}: ${error instanceof Error ? error.message : String(error)}`] }
+  }
+  metrics.setSpoolStats(() => spool.stats())
+  const analytics = new PostHogDelivery({
+    spool,
     log,
-    metrics,
+    metrics: deliveryMetrics(metrics),
+    flushAt: settings.flushAt,
+    flushIntervalMs: settings.flushIntervalMs,
+    retry: { baseMs: settings.retryBaseMs, maxMs: settings.retryMaxMs },
   })
+  // Whatever a previous run left in the spool goes out now.
+  analytics.resume()
   const recorder = new GenerationRecorder(analytics, metrics, log, VERSION)
   let draining = false
-  const app = createApp({ config, paywalls: built.paywalls, recorder, metrics, log, draining: () => draining, transport })
+  const app = createApp({ config, paywalls: built.paywalls, recorder, metrics, log, draining: () => draining, transport: parts.transport })
   const flush = async (timeoutMs: number) => {
     recorder.flushPending()
     await analytics.shutdown(timeoutMs)

@@ -1,11 +1,12 @@
 /// <reference lib="deno.ns" />
-import { bootstrap, DEFAULT_CONFIG_PATH } from './bootstrap.ts'
+import { openFileSpool } from './analytics/spool/file-spool.ts'
+import { bootstrap, DEFAULT_CONFIG_PATH, readConfig } from './bootstrap.ts'
 import { jsonLogger } from './log.ts'
 
 const log = jsonLogger()
 const configPath = Deno.env.get('OPENSTACK_CONFIG') || DEFAULT_CONFIG_PATH
 
-function readConfig(): string | null {
+function readConfigText(): string | null {
   try {
     return Deno.readTextFileSync(configPath)
   } catch (error) {
@@ -16,9 +17,15 @@ function readConfig(): string | null {
   }
 }
 
-const started = bootstrap(readConfig(), Deno.env.toObject(), configPath, log)
+const loaded = readConfig(readConfigText(), Deno.env.toObject(), configPath)
+if (!loaded.ok) {
+  log('error', 'invalid configuration', { path: configPath, errors: loaded.errors })
+  Deno.exit(1)
+}
+// With server.reusePort, each process needs a spoolDir of its own: the spool's lock refuses a shared one.
+const started = await bootstrap(loaded.config, { log, openSpool: openFileSpool })
 if (!started.ok) {
-  log('error', 'invalid configuration', { path: configPath, errors: started.errors })
+  log('error', 'cannot start', { errors: started.errors })
   Deno.exit(1)
 }
 const { app, config } = started.proxy

@@ -3,13 +3,15 @@ import { readFileSync } from 'node:fs'
 import type { Server } from 'node:http'
 import { serve } from '@hono/node-server'
 import { undiciTransport } from './adapters/undici-transport.ts'
-import { bootstrap, DEFAULT_CONFIG_PATH } from './bootstrap.ts'
+import { join } from 'node:path'
+import { openFileSpool } from './analytics/spool/file-spool.ts'
+import { bootstrap, DEFAULT_CONFIG_PATH, readConfig } from './bootstrap.ts'
 import { jsonLogger } from './log.ts'
 
 const log = jsonLogger()
 const configPath = process.env.OPENSTACK_CONFIG || DEFAULT_CONFIG_PATH
 
-function readConfig(): string | null {
+function readConfigText(): string | null {
   try {
     return readFileSync(configPath, 'utf8')
   } catch (error) {
@@ -20,19 +22,28 @@ function readConfig(): string | null {
   }
 }
 
-const started = bootstrap(readConfig(), process.env, configPath, log, undiciTransport())
-if (!started.ok) {
-  log('error', 'invalid configuration', { path: configPath, errors: started.errors })
+const loaded = readConfig(readConfigText(), process.env, configPath)
+if (!loaded.ok) {
+  log('error', 'invalid configuration', { path: configPath, errors: loaded.errors })
   process.exit(1)
 }
-const proxy = started.proxy
-const { app, config } = proxy
+const { config } = loaded
 
 if (cluster.isPrimary && config.server.workers > 1) superviseWorkers(config.server.workers)
-else serveHere()
+else await serveHere()
 
 /** One process serving the port: the app on @hono/node-server, with graceful shutdown. */
-function serveHere() {
+async function serveHere() {
+  // Each cluster worker has a spool of its own: a spool is never shared between processes.
+  const worker = process.env.OPENSTACK_WORKER_INDEX
+  const spoolDir = cluster.isWorker && worker !== undefined ? join(config.analytics.spoolDir, `worker-${worker}`) : undefined
+  const started = await bootstrap(config, { log, openSpool: openFileSpool, spoolDir, transport: undiciTransport() })
+  if (!started.ok) {
+    log('error', 'cannot start', { errors: started.errors })
+    process.exit(1)
+  }
+  const proxy = started.proxy
+  const { app } = proxy
   // serve() gives an http.Server for plain HTTP, which shutdown needs for closing connections.
   const server = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.hostname }, (info) => {
     log('info', 'listening', { url: `http://${info.address}:${info.port}`, runtime: 'node', pid: process.pid })
@@ -57,17 +68,22 @@ function serveHere() {
 
 /**
  * server.workers > 1: node:cluster shares the port between that many processes, each a full proxy
- * with its own PostHog clients. A worker that dies is replaced; SIGTERM/SIGINT reach every worker,
- * and the primary exits once they all have, with the worst exit code.
+ * with its own PostHog clients and spool (`worker-N` under spoolDir). A worker that dies is replaced
+ * by one with the same N, which sends what the dead one spooled; SIGTERM/SIGINT reach every worker,
+ * and the primary exits once they all have, with the worst exit code. The primary serves nothing.
  */
 function superviseWorkers(count: number) {
   let stopping = false
   let exitCode = 0
-  for (let i = 0; i < count; i++) cluster.fork()
+  const indexOf = new Map<number, number>()
+  const fork = (index: number) => indexOf.set(cluster.fork({ OPENSTACK_WORKER_INDEX: String(index) }).id, index)
+  for (let i = 0; i < count; i++) fork(i)
   cluster.on('exit', (worker, code, signal) => {
+    const index = indexOf.get(worker.id) ?? 0
+    indexOf.delete(worker.id)
     if (!stopping) {
-      log('error', 'worker died, starting another', { pid: worker.process.pid, code, signal })
-      cluster.fork()
+      log('error', 'worker died, starting another', { pid: worker.process.pid, code, signal, worker: index })
+      fork(index)
       return
     }
     exitCode = Math.max(exitCode, code ?? 1)

@@ -4,15 +4,20 @@
  */
 import { serve } from '@hono/node-server'
 import OpenAI from 'openai'
-import { bootstrap } from '../server/bootstrap.ts'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { openFileSpool } from '../server/analytics/spool/file-spool.ts'
+import { bootstrap, readConfig } from '../server/bootstrap.ts'
 import { jsonLogger } from '../server/log.ts'
 import { startFakeOpenAI } from './fakes/openai-upstream.ts'
 import { startFakePostHog } from './fakes/posthog-capture.ts'
 
 const upstream = await startFakeOpenAI()
 const posthog = await startFakePostHog()
+const spoolDir = await mkdtemp(join(tmpdir(), 'openstack-demo-'))
 const config = {
-  analytics: { flushAt: 1, flushIntervalMs: 0 },
+  analytics: { flushAt: 1, flushIntervalMs: 0, spoolDir },
   paywalls: [
     {
       id: 'pw_demo',
@@ -24,7 +29,9 @@ const config = {
   ],
 }
 const quiet = jsonLogger(() => {})
-const started = bootstrap(JSON.stringify(config), {}, 'demo config', quiet)
+const loaded = readConfig(JSON.stringify(config), {}, 'demo config')
+if (!loaded.ok) throw new Error(loaded.errors.join('\n'))
+const started = await bootstrap(loaded.config, { log: quiet, openSpool: openFileSpool })
 if (!started.ok) throw new Error(started.errors.join('\n'))
 const { proxy } = { proxy: started.proxy }
 const server = serve({ fetch: proxy.app.fetch, port: 0, hostname: '127.0.0.1' })
@@ -65,4 +72,4 @@ if (posthog.errors.length) console.log('wire-format errors:', posthog.errors)
 
 await new Promise<void>((resolve) => server.close(() => resolve()))
 await proxy.flush(2000)
-await Promise.all([upstream.close(), posthog.close()])
+await Promise.all([upstream.close(), posthog.close(), rm(spoolDir, { recursive: true, force: true })])

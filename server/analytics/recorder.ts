@@ -104,7 +104,7 @@ export class GenerationRecorder {
     const cost = end.cost === undefined ? this.costOf(start, end.completion) : end.cost
     const servedModel = end.completion.model ?? start.model
     if (cost === null && end.completion.usage) {
-      this.metrics.inc('openstack_unknown_price_total', { provider: provider.definition.id, model: servedModel })
+      this.metrics.unknownPrice.inc({ provider: provider.definition.id, model: servedModel })
     }
     const posthog = paywall.config.posthog
     if (this.decide(paywall, start.userId) !== 'send' || !posthog.apiKey) return

@@ -66,10 +66,16 @@ export const configSchema = z
       .prefault({}),
     analytics: z
       .strictObject({
+        /** The durable spool (SPEC §6); with `server.workers`, each worker gets `worker-N` below it. */
         spoolDir: z.string().min(1).default('./data/spool'),
-        /** posthog-node batching: events per batch and the longest wait before a batch is sent. */
+        /** Past this size on disk, new events are refused (counted in /metrics) and requests go on. */
+        spoolMaxBytes: z.number().int().positive().default(512 * 1024 * 1024),
+        /** Batching: send once this many events wait, or this long after the first one arrived. */
         flushAt: z.number().int().positive().default(20),
         flushIntervalMs: z.number().int().nonnegative().default(5000),
+        /** Backoff after PostHog failed a batch: full jitter over base · 2^failures, capped. */
+        retryBaseMs: z.number().int().positive().default(1000),
+        retryMaxMs: z.number().int().positive().default(60_000),
       })
       .prefault({}),
     paywalls: z.array(paywallSchema).min(1),

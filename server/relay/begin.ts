@@ -89,7 +89,7 @@ export function beginGeneration(c: Context<AppEnv>, options: BeginOptions): Begi
   }
 
   const decision = options.recorder.decide(paywall, user.userId)
-  if (decision === 'missing-user') options.metrics.inc('openstack_events_dropped_total', { reason: 'missing-user' })
+  if (decision === 'missing-user') options.metrics.eventsDropped.inc({ reason: 'missing-user' })
   const withProxyHeaders = (headers: Headers) => {
     if (decision === 'missing-user') headers.set('X-Openstack-Analytics', 'dropped; reason=missing-user')
     return headers

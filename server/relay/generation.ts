@@ -53,9 +53,14 @@ export interface RelayPlan {
  */
 export async function relayGeneration(c: Context<AppEnv>, deps: RelayDeps, plan: RelayPlan): Promise<Response> {
   const { begun, start, reader, translation } = plan
-  const record = (end: GenerationEnd) => deps.recorder.record(start, end)
-  const count = (status: number) =>
-    deps.metrics.inc('openstack_requests_total', { route: plan.route, provider: start.provider.definition.id, status: String(status) })
+  const provider = start.provider.definition.id
+  // Latency is observed with the event, over the same span as its `$ai_latency`: to the last byte, which
+  // for a stream is its end (or the proxy's own answer when it fails first).
+  const record = (end: GenerationEnd) => {
+    deps.metrics.requestDuration.observe({ route: plan.route, provider }, Math.max(0, end.lastByteMs - start.startedMs) / 1000)
+    deps.recorder.record(start, end)
+  }
+  const count = (status: number) => deps.metrics.requests.inc({ route: plan.route, provider, status: String(status) })
 
   const upstreamStartedMs = performance.now()
   const upstream = await callUpstream({

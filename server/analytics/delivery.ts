@@ -1,0 +1,385 @@
+import { PostHog, type PostHogOptions } from 'posthog-node'
+import type { PostHogEvent } from '../../shared/event/types.ts'
+import type { Logger } from '../log.ts'
+import type { AnalyticsSink, PostHogTarget } from './sink.ts'
+import type { Spool, SpoolEntry } from './spool/types.ts'
+
+/** What delivery counts; `/metrics` shows it. */
+export interface DeliveryMetrics {
+  spooled(count: number): void
+  delivered(count: number): void
+  retried(count: number): void
+  deadLettered(count: number, reason: 'bad-request' | 'unauthorized' | 'too-large' | 'refused'): void
+  dropped(count: number, reason: 'spool-full' | 'spool-error'): void
+  posthogError(): void
+}
+
+export interface DeliveryOptions {
+  spool: Spool
+  log: Logger
+  metrics: DeliveryMetrics
+  /** Send once this many events wait, or `flushIntervalMs` after the first one arrived. */
+  flushAt: number
+  flushIntervalMs: number
+  /** Events per batch (PostHog's own limit is generous; posthog-node's default is 100). */
+  batchSize?: number
+  /** Backoff after a failed batch: full jitter over `baseMs · 2^failures`, capped at `maxMs`. */
+  retry?: { baseMs: number; maxMs: number }
+  fetch?: typeof fetch
+  random?: () => number
+  now?: () => number
+}
+
+/** What one batch request came to, seen from the fetch posthog-node was given. */
+interface Outcome {
+  uuids: string[]
+  /** HTTP status, or null for a network failure. */
+  status: number | null
+  detail: string
+}
+
+interface Target extends PostHogTarget {
+  client: PostHog
+  /** Filled by the client's fetch during a flush. */
+  outcomes: Outcome[]
+  busy: boolean
+  failures: number
+  nextAttemptAt: number
+  /** Events of a batch PostHog refused as a whole (400): sent one by one to find the bad one. */
+  solo: Set<string>
+}
+
+type PostHogFetch = NonNullable<PostHogOptions['fetch']>
+
+const RETRYABLE = (status: number | null) => status === null || status === 408 || status === 429 || status >= 500
+
+/**
+ * Durable delivery (SPEC §6). `send` spools the event; batches go out through posthog-node, whose own
+ * retries are off and whose every request is observed through the `fetch` it is given, so an event
+ * leaves the spool only when PostHog answered 2xx for the batch that held it. Failures wait in the spool
+ * and are retried with backoff (uuid, timestamp and distinct id unchanged, so PostHog deduplicates);
+ * refusals (400, 401, 403, a single event too large) go to the dead-letter file with the reason.
+ */
+export class PostHogDelivery implements AnalyticsSink {
+  private readonly targets = new Map<string, Target>()
+  private readonly inFlight = new Set<string>()
+  private readonly batchSize: number
+  private readonly retry: { baseMs: number; maxMs: number }
+  private readonly fetchImpl: typeof fetch
+  private readonly random: () => number
+  private readonly now: () => number
+  private timer: ReturnType<typeof setTimeout> | null = null
+  private timerDue = Number.POSITIVE_INFINITY
+  private pumping: Promise<void> | null = null
+  private again = false
+  private stopped = false
+  private readonly appends = new Set<Promise<void>>()
+
+  constructor(private readonly options: DeliveryOptions) {
+    this.batchSize = options.batchSize ?? 100
+    this.retry = options.retry ?? { baseMs: 1_000, maxMs: 60_000 }
+    this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init))
+    this.random = options.random ?? Math.random
+    this.now = options.now ?? Date.now
+  }
+
+  /** Spools the event; never throws, never waits (called after the response ended). */
+  send(target: PostHogTarget, event: PostHogEvent): void {
+    const entry: SpoolEntry = {
+      uuid: event.uuid,
+      host: target.host,
+      apiKey: target.apiKey,
+      event: event.event,
+      distinctId: event.distinctId,
+      timestamp: event.timestamp.toISOString(),
+      properties: event.properties,
+    }
+    const appended = this.options.spool.append([entry]).then(
+      ({ spooled, refused }) => {
+        if (spooled > 0) this.options.metrics.spooled(spooled)
+        if (refused > 0) {
+          this.options.metrics.dropped(refused, 'spool-full')
+          this.options.log('error', 'analytics spool full: event dropped', { uuid: entry.uuid })
+        }
+        this.schedule()
+      },
+      (error: unknown) => {
+        this.options.metrics.dropped(1, 'spool-error')
+        this.options.log('error', 'could not write the analytics spool: event dropped', { uuid: entry.uuid, error: errorText(error) })
+      },
+    )
+    this.appends.add(appended)
+    void appended.finally(() => this.appends.delete(appended))
+  }
+
+  /** Starts sending what a previous run left in the spool. */
+  resume(): void {
+    this.schedule()
+  }
+
+  /** Sends what waits until nothing does or the time is up; what is left stays on disk for the next start. */
+  async shutdown(timeoutMs: number): Promise<void> {
+    const deadline = this.now() + timeoutMs
+    await Promise.all(this.appends)
+    this.stopped = true
+    this.clearTimer()
+    for (const target of this.targets.values()) target.nextAttemptAt = 0
+    while (this.now() < deadline && this.eligible().size > 0) {
+      const before = this.options.spool.stats().depth
+      await this.pumpOnce(true)
+      // PostHog keeps failing: leave the rest to the next start rather than spin until the deadline.
+      if (this.options.spool.stats().depth >= before) break
+    }
+    if (this.pumping) await this.pumping
+    await Promise.all([...this.targets.values()].map((t) => t.client.shutdown(Math.max(0, deadline - this.now()))))
+    await this.options.spool.close()
+  }
+
+  /** Arranges the next send: soon when a batch is full, else after the flush interval or the backoff. */
+  private schedule(): void {
+    if (this.stopped) return
+    const waiting = this.options.spool.stats().depth
+    if (waiting === 0) return
+    const eligibleAt = this.earliestAttempt()
+    if (eligibleAt === null) return
+    const batchDelay = waiting - this.inFlight.size >= this.options.flushAt ? 0 : this.options.flushIntervalMs
+    this.runAt(Math.max(eligibleAt, this.now() + batchDelay))
+  }
+
+  private runAt(due: number): void {
+    if (this.timer && this.timerDue <= due) return
+    this.clearTimer()
+    this.timerDue = due
+    this.timer = setTimeout(() => {
+      this.timer = null
+      this.timerDue = Number.POSITIVE_INFINITY
+      void this.pump()
+    }, Math.max(0, due - this.now()))
+    // A pending send must not keep a stopping process alive: shutdown sends what is left.
+    ;(this.timer as { unref?: () => void }).unref?.()
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = null
+    this.timerDue = Number.POSITIVE_INFINITY
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) {
+      this.again = true
+      return this.pumping
+    }
+    this.pumping = (async () => {
+      do {
+        this.again = false
+        await this.pumpOnce(false)
+      } while (this.again && !this.stopped)
+    })()
+    try {
+      await this.pumping
+    } finally {
+      this.pumping = null
+      this.schedule()
+    }
+  }
+
+  /** One batch for every target that has events waiting and is not backing off. */
+  private async pumpOnce(ignoreBackoff: boolean): Promise<void> {
+    const now = this.now()
+    const rounds: Promise<void>[] = []
+    for (const [key, entries] of this.eligible()) {
+      const target = this.target(entries[0]!)
+      if (target.busy || (!ignoreBackoff && target.nextAttemptAt > now)) continue
+      const solo = entries.find((e) => target.solo.has(e.uuid))
+      rounds.push(this.sendBatch(target, solo ? [solo] : entries.slice(0, this.batchSize)).catch((error: unknown) => {
+        this.options.log('error', 'analytics delivery round failed', { target: key.split('\u0000')[0], error: errorText(error) })
+      }))
+    }
+    await Promise.all(rounds)
+  }
+
+  /** Waiting events not in flight, by target, oldest first. */
+  private eligible(): Map<string, SpoolEntry[]> {
+    const byTarget = new Map<string, SpoolEntry[]>()
+    for (const entry of this.options.spool.pending(this.batchSize * 50, this.inFlight)) {
+      const key = targetKey(entry)
+      const list = byTarget.get(key)
+      if (list) list.push(entry)
+      else byTarget.set(key, [entry])
+    }
+    return byTarget
+  }
+
+  private earliestAttempt(): number | null {
+    let earliest: number | null = null
+    for (const entries of this.eligible().values()) {
+      const target = this.targets.get(targetKey(entries[0]!))
+      const at = target && !target.busy ? target.nextAttemptAt : target ? null : 0
+      if (at !== null && (earliest === null || at < earliest)) earliest = at
+    }
+    return earliest
+  }
+
+  private async sendBatch(target: Target, entries: SpoolEntry[]): Promise<void> {
+    target.busy = true
+    target.outcomes = []
+    for (const entry of entries) this.inFlight.add(entry.uuid)
+    try {
+      for (const entry of entries) {
+        target.client.capture({
+          distinctId: entry.distinctId,
+          event: entry.event,
+          properties: entry.properties,
+          timestamp: new Date(entry.timestamp),
+          uuid: entry.uuid,
+        })
+      }
+      // Rejects when a batch failed; the outcomes say which.
+      await target.client.flush().catch(() => {})
+      await this.settle(target, entries, target.outcomes)
+    } finally {
+      for (const entry of entries) this.inFlight.delete(entry.uuid)
+      target.busy = false
+    }
+  }
+
+  /** Acks what PostHog accepted, dead-letters what it refused for good, and backs off for the rest. */
+  private async settle(target: Target, entries: SpoolEntry[], outcomes: Outcome[]): Promise<void> {
+    const byUuid = new Map(entries.map((e) => [e.uuid, e]))
+    const delivered: string[] = []
+    const deadLetters: Array<{ entries: SpoolEntry[]; reason: string; kind: Parameters<DeliveryMetrics['deadLettered']>[1] }> = []
+    let failed = false
+    for (const outcome of outcomes) {
+      const sent = outcome.uuids.flatMap((uuid) => byUuid.get(uuid) ?? [])
+      if (outcome.status !== null && outcome.status >= 200 && outcome.status < 300) {
+        delivered.push(...sent.map((e) => e.uuid))
+        for (const e of sent) target.solo.delete(e.uuid)
+      } else if (RETRYABLE(outcome.status)) {
+        failed = true
+      } else if (outcome.status === 413) {
+        // posthog-node halves a batch that is too large and sends the halves itself; one event alone is refused.
+        if (sent.length === 1) deadLetters.push({ entries: sent, reason: `PostHog refused the event as too large (HTTP 413): ${outcome.detail}`, kind: 'too-large' })
+      } else if (outcome.status === 400 && sent.length > 1) {
+        // One malformed event refuses its whole batch: find it by sending them one by one.
+        for (const e of sent) target.solo.add(e.uuid)
+      } else {
+        const kind = outcome.status === 401 || outcome.status === 403 ? 'unauthorized' : outcome.status === 400 ? 'bad-request' : 'refused'
+        const why = kind === 'unauthorized' ? 'PostHog refused the project key' : 'PostHog refused the event'
+        deadLetters.push({ entries: sent, reason: `${why} (HTTP ${outcome.status}): ${outcome.detail}`, kind })
+        for (const e of sent) target.solo.delete(e.uuid)
+      }
+    }
+    if (delivered.length > 0) {
+      await this.options.spool.ack(delivered)
+      this.options.metrics.delivered(delivered.length)
+    }
+    for (const letter of deadLetters) {
+      await this.options.spool.deadLetter(letter.entries, letter.reason)
+      this.options.metrics.deadLettered(letter.entries.length, letter.kind)
+      this.options.log('error', 'analytics events dead-lettered', { host: target.host, count: letter.entries.length, reason: letter.reason })
+    }
+    const settled = new Set([...delivered, ...deadLetters.flatMap((l) => l.entries.map((e) => e.uuid))])
+    const left = entries.filter((e) => !settled.has(e.uuid) && !target.solo.has(e.uuid)).length
+    if (failed || (outcomes.length === 0 && entries.length > 0)) {
+      target.failures++
+      const ceiling = Math.min(this.retry.maxMs, this.retry.baseMs * 2 ** (target.failures - 1))
+      target.nextAttemptAt = this.now() + this.random() * ceiling
+      this.options.metrics.retried(left)
+      this.options.metrics.posthogError()
+      const last = outcomes.at(-1)
+      this.options.log('warn', 'PostHog did not accept a batch; it stays spooled and is retried', {
+        host: target.host,
+        events: left,
+        status: last?.status ?? null,
+        detail: last?.detail ?? 'no request was made',
+        retryInMs: Math.round(target.nextAttemptAt - this.now()),
+      })
+    } else {
+      target.failures = 0
+      target.nextAttemptAt = 0
+    }
+  }
+
+  private target(entry: SpoolEntry): Target {
+    const key = targetKey(entry)
+    let target = this.targets.get(key)
+    if (!target) {
+      const created: Target = {
+        host: entry.host,
+        apiKey: entry.apiKey,
+        client: undefined as unknown as PostHog,
+        outcomes: [],
+        busy: false,
+        failures: 0,
+        nextAttemptAt: 0,
+        solo: new Set(),
+      }
+      created.client = new PostHog(entry.apiKey, {
+        host: entry.host,
+        // The spool decides when to send and retries itself: posthog-node only sends what it is given.
+        flushAt: Number.MAX_SAFE_INTEGER,
+        flushInterval: 0,
+        maxBatchSize: this.batchSize,
+        maxQueueSize: Number.MAX_SAFE_INTEGER,
+        fetchRetryCount: 0,
+        // Compressed by the observing fetch, which must read the batch to know which events it held.
+        disableCompression: true,
+        fetch: (url, init) => this.observedFetch(created, url, init),
+      })
+      // Failures are read from the outcomes; this only keeps posthog-node from logging them unhandled.
+      created.client.on('error', () => {})
+      target = created
+      this.targets.set(key, target)
+    }
+    return target
+  }
+
+  /** posthog-node's fetch: sends the batch gzipped and records what PostHog answered for its events. */
+  private async observedFetch(target: Target, url: string, init: Parameters<PostHogFetch>[1]): ReturnType<PostHogFetch> {
+    const body = typeof init.body === 'string' ? init.body : null
+    const uuids = body === null ? [] : uuidsOf(body)
+    try {
+      const response = await this.fetchImpl(url, {
+        method: init.method,
+        headers: body === null ? init.headers : { ...init.headers, 'Content-Encoding': 'gzip' },
+        body: body === null ? (init.body as BodyInit | undefined) : await gzip(body),
+        signal: init.signal,
+      })
+      const detail = response.ok ? '' : (await response.clone().text().catch(() => '')).slice(0, 500)
+      target.outcomes.push({ uuids, status: response.status, detail })
+      return response
+    } catch (error) {
+      target.outcomes.push({ uuids, status: null, detail: errorText(error) })
+      // An HTTP failure, not a thrown one: posthog-node would keep a batch that failed on the network
+      // in its memory queue and send it again with the next one; the spool already keeps it.
+      return new Response(null, { status: 503 })
+    }
+  }
+}
+
+function targetKey(target: PostHogTarget): string {
+  return `${target.host}\u0000${target.apiKey}`
+}
+
+function uuidsOf(body: string): string[] {
+  try {
+    const batch = (JSON.parse(body) as { batch?: Array<{ uuid?: unknown }> }).batch
+    return Array.isArray(batch) ? batch.flatMap((e) => (typeof e?.uuid === 'string' ? [e.uuid] : [])) : []
+  } catch {
+    return []
+  }
+}
+
+async function gzip(text: string): Promise<ArrayBuffer> {
+  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'))
+  return new Response(stream).arrayBuffer()
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = (error as { cause?: { code?: unknown } }).cause
+    return typeof cause?.code === 'string' ? `${error.message} (${cause.code})` : error.message
+  }
+  return String(error)
+}

@@ -1,0 +1,716 @@
+/**
+ * The durable spool of SPEC §6 as a segment log on the local disk (the design of Vector's and Fluent Bit's
+ * disk buffers), with `node:fs` only, so it runs unchanged on Node 20 and Deno 2.
+ *
+ * On disk, in `dir`:
+ *   seg-0000000001.log, ...   the log: one record a line (format in record.ts): entries, and acks that
+ *                             remove entries (delivered or dead-lettered). Appends go to the newest segment;
+ *                             a segment is sealed at `segmentBytes` (8 MiB) and a new one started.
+ *   dead-letter.jsonl         `{"at":ISO,"reason":...,"entry":{...}}` a line, for events PostHog refused for good.
+ *   lock                      `<pid> <token>`: one process per directory (lock.ts).
+ * Files are created 0600 (entries carry the PostHog project key).
+ *
+ * Writes: every record appended while a write is in flight, or in the same tick, goes out as ONE write and
+ * ONE fdatasync (group commit); `append`/`ack` resolve only after that fdatasync. An entry enters the
+ * in-memory index (what `pending()` returns) only once durable, so nothing is handed to PostHog before it
+ * is on disk.
+ *
+ * Deleting: a sealed segment is deleted once none of its entries waits AND every older segment holding a
+ * record that one of its acks cancels is gone already (an ack must outlive the records it cancels, or they
+ * would come back on recovery). An ack is always written after the records of its uuid, so these
+ * dependencies point only to older segments; each segment keeps the set of them. The directory is fsynced
+ * between deleting a segment and deleting one that depended on it, so even a power cut cannot keep the
+ * record and lose the ack. A crash between deletes at worst brings back an entry PostHog already has; it
+ * deduplicates by uuid.
+ * Compaction: a sealed segment less than half live and older than `compactAfterMs` has its waiting entries
+ * copied to the newest segment (same uuid, same spool time; on recovery the newest record of a uuid is the
+ * current one), and is then deleted like any other. So a few stuck entries (one project's PostHog down)
+ * cannot pin mostly acked segments: on disk the log stays under about 2 x the waiting bytes plus the
+ * segments younger than `compactAfterMs`.
+ *
+ * Recovery on open reads every segment in order, skips (and counts) torn or damaged lines, replays entries
+ * and acks (rebuilding the same dependencies), and deletes what can go. New records always go to a new segment, so a torn tail is
+ * never followed by new data. What a crash can do, at any point: an entry whose `append` resolved is never
+ * lost; an entry whose `ack` resolved never comes back; an entry whose append or ack had not resolved may
+ * or may not be there (delivery is at least once; PostHog deduplicates by uuid).
+ *
+ * Errors never carry entry contents (entries hold the project key); only paths and error codes.
+ */
+import { Buffer } from 'node:buffer'
+import { type FileHandle, mkdir, open, readdir, readFile, realpath, unlink } from 'node:fs/promises'
+import { join } from 'node:path'
+import { setImmediate, setTimeout } from 'node:timers'
+import { acquireDirLock, type DirLock, errorCode } from './lock.ts'
+import { decodeSegment, encodeRecord, type Line, writeLines } from './record.ts'
+import type { AppendResult, Spool, SpoolEntry, SpoolStats } from './types.ts'
+
+export interface FileSpoolOptions {
+  /**
+   * Cap on the bytes the waiting entries' records take on disk (what `stats().bytes` reports), counting
+   * records still being written. An entry whose record would take the spool over the cap is refused, not
+   * written: `append` counts it in `refused` and the caller counts it in /metrics. Each entry is judged on
+   * its own, so a smaller entry after a refused one can still fit. The cap also bounds the index in memory.
+   */
+  maxBytes: number
+  /** Clock for spool times and ages, in ms since the epoch. Default `Date.now`. */
+  now?: () => number
+  /**
+   * Least time between the starts of two group commits (write + fdatasync). A record written while idle
+   * goes out at once; under load, records gather for up to this long and share one fdatasync, whose CPU
+   * cost (~0.3 ms on a VM) would otherwise be paid for every few requests. Delays durability (and so
+   * delivery) by at most this much, never a user's request. Default 10 ms.
+   */
+  minSyncIntervalMs?: number
+  /** A segment is sealed once it reaches this size. Default 8 MiB. */
+  segmentBytes?: number
+  /** A lock whose lease is older than this is stale (lock.ts). Default 6 s; renewed every quarter of it. */
+  lockStaleMs?: number
+  /** A sealed head segment becomes a candidate for compaction after this long. Default 30 s. */
+  compactAfterMs?: number
+}
+
+export interface SpoolRecovery {
+  /** Segment files found on open. */
+  segments: number
+  /** Entries waiting after recovery. */
+  entries: number
+  /** Segments deleted on open because all their entries were acked. */
+  segmentsDeleted: number
+  /** Last lines cut short by a crash, skipped. */
+  torn: number
+  /** Complete lines with a bad checksum or shape, skipped. */
+  corrupt: number
+}
+
+export interface FileSpool extends Spool {
+  readonly dir: string
+  readonly recovery: SpoolRecovery
+  /** Counters of the log's I/O: group commit makes `writes` and `syncs` far fewer than appends. */
+  io(): { writes: number; syncs: number; segments: number; diskBytes: number }
+}
+
+const DEFAULT_MIN_SYNC_INTERVAL_MS = 10
+const DEFAULT_SEGMENT_BYTES = 8 * 1024 * 1024
+const DEFAULT_LOCK_STALE_MS = 6_000
+const DEFAULT_COMPACT_AFTER_MS = 30_000
+const SEGMENT_NAME = /^seg-(\d{10})\.log$/
+const DEAD_LETTER_FILE = 'dead-letter.jsonl'
+
+/** Directories open in this process (a second open must fail even though the lock's pid is ours). */
+const openDirs = new Set<string>()
+
+export async function openFileSpool(dir: string, options: FileSpoolOptions): Promise<FileSpool> {
+  if (!(options.maxBytes > 0)) throw new RangeError('spool: maxBytes must be a positive number')
+  await mkdir(dir, { recursive: true, mode: 0o700 })
+  const key = await realpath(dir)
+  if (openDirs.has(key)) throw new Error(`spool: the spool directory ${dir} is already open in this process`)
+  openDirs.add(key)
+  try {
+    const lock = await acquireDirLock(key, options.lockStaleMs ?? DEFAULT_LOCK_STALE_MS)
+    try {
+      const spool = new FileSpoolImpl(key, dir, lock, options)
+      await spool.recover()
+      return spool
+    } catch (err) {
+      await lock.release()
+      throw err
+    }
+  } catch (err) {
+    openDirs.delete(key)
+    throw err
+  }
+}
+
+interface Segment {
+  n: number
+  path: string
+  /** Bytes written (for the active segment: the next write position). */
+  size: number
+  /** Waiting entries whose current record is here, and their bytes. */
+  live: number
+  liveBytes: number
+  /** Open only while active. */
+  fh: FileHandle | null
+  sealedAt: number
+  /** Older segments holding records that acks in this one cancel: this one goes only after them. */
+  deps: Set<Segment>
+  deleted: boolean
+}
+
+interface Item {
+  entry: SpoolEntry
+  /** When it was first spooled (ms). */
+  at: number
+  /** Bytes of its current record. */
+  bytes: number
+  /** The segment of its current (newest) record. */
+  seg: Segment
+  /** Segments holding older records of the same uuid (compaction's originals, rare duplicates). */
+  older: Segment[] | null
+  /** Being acked or dead-lettered: not pending, not to be copied. */
+  busy: boolean
+  /** A copy is being written by compaction. */
+  moving: boolean
+}
+
+/** Records queued for the next group commit, and what to do once they are durable (or failed). */
+interface Chunk {
+  lines: Line[]
+  bytes: number
+  /** Applies the records to the index; returns what settles the caller's promise (after deletions). */
+  done(seg: Segment): (() => void) | void
+  fail(err: Error): void
+}
+
+class FileSpoolImpl implements FileSpool {
+  readonly recovery: SpoolRecovery = { segments: 0, entries: 0, segmentsDeleted: 0, torn: 0, corrupt: 0 }
+  private readonly now: () => number
+  private readonly maxBytes: number
+  private readonly segmentBytes: number
+  private readonly compactAfterMs: number
+  private readonly minSyncIntervalMs: number
+  /** performance.now() when the last group commit started. */
+  private lastCommitAt = Number.NEGATIVE_INFINITY
+
+  /** Waiting entries by uuid, oldest first. */
+  private index = new Map<string, Item>()
+  private liveBytes = 0
+  /** Bytes of entry records queued or being written: they count against maxBytes already. */
+  private reserved = 0
+  /** Segments on disk, oldest first; the last may be `active`. */
+  private readonly segs: Segment[] = []
+  private active: Segment | null = null
+  private nextSegment = 1
+
+  private queue: Chunk[] = []
+  private scheduled = false
+  private draining: Promise<void> | null = null
+  private writes = 0
+  private syncs = 0
+
+  private deadLetterFile: FileHandle | null = null
+  private deadLetterChain: Promise<unknown> = Promise.resolve()
+  private readonly deadLetterOps = new Set<Promise<unknown>>()
+
+  private closed = false
+  private closing: Promise<void> | null = null
+
+  constructor(
+    private readonly key: string,
+    readonly dir: string,
+    private readonly lock: DirLock,
+    options: FileSpoolOptions,
+  ) {
+    this.now = options.now ?? Date.now
+    this.maxBytes = options.maxBytes
+    this.segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES
+    this.compactAfterMs = options.compactAfterMs ?? DEFAULT_COMPACT_AFTER_MS
+    this.minSyncIntervalMs = options.minSyncIntervalMs ?? DEFAULT_MIN_SYNC_INTERVAL_MS
+  }
+
+  // ---- Spool ----
+
+  append(entries: SpoolEntry[]): Promise<AppendResult> {
+    if (this.closed) return Promise.reject(new Error('spool: append after close'))
+    if (entries.length === 0) return Promise.resolve({ spooled: 0, refused: 0 })
+    const at = this.now()
+    const lines: Line[] = []
+    const accepted: SpoolEntry[] = []
+    let bytes = 0
+    let refused = 0
+    let already = 0
+    try {
+      for (const entry of entries) {
+        if (this.index.has(entry.uuid)) {
+          already++ // on disk and waiting: nothing to add
+          continue
+        }
+        const line = encodeRecord({ k: 'e', at, e: entry })
+        if (this.liveBytes + this.reserved + bytes + line.bytes > this.maxBytes) {
+          refused++
+          continue
+        }
+        lines.push(line)
+        accepted.push(entry)
+        bytes += line.bytes
+      }
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    if (lines.length === 0) return Promise.resolve({ spooled: already, refused })
+    this.reserved += bytes
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.enqueue({
+        lines,
+        bytes,
+        done: (seg) => {
+          this.reserved -= bytes
+          for (let i = 0; i < accepted.length; i++) {
+            const entry = accepted[i]!
+            const twin = this.index.get(entry.uuid)
+            if (twin) {
+              ;(twin.older ??= []).push(seg) // the same uuid appended twice at once: keep the first
+              continue
+            }
+            const size = lines[i]!.bytes
+            this.index.set(entry.uuid, { entry, at, bytes: size, seg, older: null, busy: false, moving: false })
+            seg.live++
+            seg.liveBytes += size
+            this.liveBytes += size
+          }
+          return () => resolve({ spooled: accepted.length + already, refused })
+        },
+        fail: (err) => {
+          this.reserved -= bytes
+          reject(err)
+        },
+      })
+    })
+  }
+
+  pending(limit: number, exclude?: ReadonlySet<string>): SpoolEntry[] {
+    const out: SpoolEntry[] = []
+    if (!(limit > 0)) return out
+    for (const item of this.index.values()) {
+      if (item.busy || exclude?.has(item.entry.uuid)) continue
+      out.push(item.entry)
+      if (out.length >= limit) break
+    }
+    return out
+  }
+
+  ack(uuids: Iterable<string>): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('spool: ack after close'))
+    const items: Item[] = []
+    for (const uuid of uuids) {
+      const item = this.index.get(uuid)
+      if (item && !item.busy) {
+        item.busy = true
+        items.push(item)
+      }
+    }
+    return this.writeAck(items)
+  }
+
+  deadLetter(entries: SpoolEntry[], reason: string): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('spool: deadLetter after close'))
+    const items: Item[] = []
+    for (const entry of entries) {
+      const item = this.index.get(entry.uuid)
+      if (item && !item.busy) {
+        item.busy = true
+        items.push(item)
+      }
+    }
+    if (items.length === 0) return Promise.resolve()
+    // First durable in the dead-letter file, then acked: a crash in between leaves the entry both there and
+    // waiting (it is retried and may be dead-lettered twice), never in neither.
+    const op = this.writeDeadLetters(items, reason).then(
+      () => this.writeAck(items),
+      (err: unknown) => {
+        for (const item of items) item.busy = false
+        throw err
+      },
+    )
+    this.deadLetterOps.add(op)
+    const forget = () => this.deadLetterOps.delete(op)
+    op.then(forget, forget)
+    return op
+  }
+
+  stats(): SpoolStats {
+    const oldest = this.index.values().next()
+    return {
+      depth: this.index.size,
+      bytes: this.liveBytes,
+      oldestAgeSeconds: oldest.done ? null : Math.max(0, (this.now() - oldest.value.at) / 1000),
+    }
+  }
+
+  close(): Promise<void> {
+    if (this.closing) return this.closing
+    this.closed = true
+    this.closing = (async () => {
+      try {
+        await Promise.allSettled([...this.deadLetterOps])
+        await this.idle()
+        await this.deadLetterChain.catch(() => undefined)
+        await this.active?.fh?.close().catch(() => undefined)
+        if (this.active) this.active.fh = null
+        await this.deadLetterFile?.close().catch(() => undefined)
+        this.deadLetterFile = null
+      } finally {
+        await this.lock.release()
+        openDirs.delete(this.key)
+      }
+    })()
+    return this.closing
+  }
+
+  io(): { writes: number; syncs: number; segments: number; diskBytes: number } {
+    let diskBytes = 0
+    for (const seg of this.segs) diskBytes += seg.size
+    return { writes: this.writes, syncs: this.syncs, segments: this.segs.length, diskBytes }
+  }
+
+  // ---- recovery ----
+
+  async recover(): Promise<void> {
+    const numbers = (await readdir(this.key))
+      .map((name) => SEGMENT_NAME.exec(name)?.[1])
+      .filter((n): n is string => n !== undefined)
+      .map(Number)
+      .sort((a, b) => a - b)
+    const openedAt = this.now()
+    for (const n of numbers) {
+      const path = this.segmentPath(n)
+      let buf: Buffer
+      try {
+        buf = await readFile(path)
+      } catch (err) {
+        throw ioError('read', path, err)
+      }
+      const seg = newSegment(n, path, buf.length, null, openedAt)
+      this.segs.push(seg)
+      const decoded = decodeSegment(buf)
+      this.recovery.torn += decoded.torn
+      this.recovery.corrupt += decoded.corrupt
+      for (const { record, bytes } of decoded.records) {
+        if (record.k === 'a') {
+          for (const uuid of record.u) {
+            const item = this.index.get(uuid)
+            if (item) this.settle(item, seg)
+          }
+          continue
+        }
+        const existing = this.index.get(record.e.uuid)
+        if (existing) {
+          this.move(existing, seg, bytes) // a compaction copy (or a duplicate): the latest record is current
+        } else {
+          const item: Item = { entry: record.e, at: record.at, bytes, seg, older: null, busy: false, moving: false }
+          this.index.set(record.e.uuid, item)
+          seg.live++
+          seg.liveBytes += bytes
+          this.liveBytes += bytes
+        }
+      }
+    }
+    this.recovery.segments = numbers.length
+    this.nextSegment = (numbers.at(-1) ?? 0) + 1
+    // Oldest first by spool time (compaction copies sit later in the log than their age says).
+    const items = [...this.index.values()].sort((a, b) => a.at - b.at)
+    this.index = new Map(items.map((item) => [item.entry.uuid, item]))
+    this.recovery.entries = this.index.size
+    this.recovery.segmentsDeleted = await this.collect()
+  }
+
+  // ---- the write path ----
+
+  private writeAck(items: Item[]): Promise<void> {
+    if (items.length === 0) return Promise.resolve()
+    let line: Line
+    try {
+      line = encodeRecord({ k: 'a', u: items.map((item) => item.entry.uuid) })
+    } catch (err) {
+      for (const item of items) item.busy = false
+      return Promise.reject(err)
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.enqueue({
+        lines: [line],
+        bytes: line.bytes,
+        done: (seg) => {
+          for (const item of items) if (this.index.get(item.entry.uuid) === item) this.settle(item, seg)
+          return resolve
+        },
+        fail: (err) => {
+          for (const item of items) item.busy = false
+          reject(err)
+        },
+      })
+    })
+  }
+
+  private enqueue(chunk: Chunk): void {
+    this.queue.push(chunk)
+    this.kick()
+  }
+
+  /** Starts a drain on the next turn of the event loop, unless one is running (it picks the queue up). */
+  private kick(): void {
+    if (this.draining || this.scheduled) return
+    this.scheduled = true
+    setImmediate(() => {
+      this.scheduled = false
+      this.draining = this.drain().finally(() => {
+        this.draining = null
+        if (this.queue.length > 0) this.kick()
+      })
+    })
+  }
+
+  /** Group commit: everything queued goes out as one write and one fdatasync, until the queue is empty. */
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const wait = this.lastCommitAt + this.minSyncIntervalMs - performance.now()
+      if (wait >= 1) await new Promise<void>((resolve) => setTimeout(resolve, wait))
+      this.lastCommitAt = performance.now()
+      const batch = this.queue
+      this.queue = []
+      let bytes = 0
+      for (const chunk of batch) bytes += chunk.bytes
+      let seg: Segment
+      try {
+        seg = await this.segmentFor(bytes)
+        await this.writeBatch(seg, batch, bytes)
+      } catch (err) {
+        const error = err instanceof Error && err.message.startsWith('spool:') ? err : ioError('write', this.key, err)
+        for (const chunk of batch) chunk.fail(error)
+        await this.abandonActive()
+        continue
+      }
+      const settle: (() => void)[] = []
+      for (const chunk of batch) {
+        const resolve = chunk.done(seg)
+        if (resolve) settle.push(resolve)
+      }
+      // Resolve once what the batch freed is deleted, so a resolved ack also means its segments are gone.
+      await this.collect()
+      for (const resolve of settle) resolve()
+    }
+  }
+
+  private async writeBatch(seg: Segment, batch: Chunk[], bytes: number): Promise<void> {
+    const fh = seg.fh!
+    const buf = concat(batch, bytes)
+    try {
+      let off = 0
+      while (off < buf.length) {
+        const { bytesWritten } = await fh.write(buf, off, buf.length - off, seg.size + off)
+        if (bytesWritten <= 0) throw Object.assign(new Error('short write'), { code: 'ESHORTWRITE' })
+        off += bytesWritten
+      }
+      this.writes++
+      seg.size += buf.length
+      await fh.datasync()
+      this.syncs++
+    } catch (err) {
+      throw ioError('write to', seg.path, err)
+    }
+  }
+
+  /** The active segment, sealing it first if this batch would take it past `segmentBytes`. */
+  private async segmentFor(bytes: number): Promise<Segment> {
+    const current = this.active
+    if (current && (current.size === 0 || current.size + bytes <= this.segmentBytes)) return current
+    if (current) {
+      this.active = null
+      current.sealedAt = this.now()
+      await current.fh?.close().catch(() => undefined)
+      current.fh = null
+      await this.collect()
+      this.compact()
+    }
+    const n = this.nextSegment++
+    const path = this.segmentPath(n)
+    let fh: FileHandle
+    try {
+      fh = await open(path, 'wx', 0o600)
+    } catch (err) {
+      throw ioError('create', path, err)
+    }
+    await this.syncDir() // the new file's name must survive a power cut too
+    const seg = newSegment(n, path, 0, fh, Number.POSITIVE_INFINITY)
+    this.segs.push(seg)
+    this.active = seg
+    return seg
+  }
+
+  /** After a failed write the segment's tail is unknown: stop writing to it; the next batch starts a new one. */
+  private async abandonActive(): Promise<void> {
+    const seg = this.active
+    if (!seg) return
+    this.active = null
+    seg.sealedAt = this.now()
+    await seg.fh?.close().catch(() => undefined)
+    seg.fh = null
+  }
+
+  /** Deletes every segment that can go (see the top of this file). Returns how many it deleted. */
+  private async collect(): Promise<number> {
+    let deleted = 0
+    /** Deleted in this pass, the directory not fsynced since. */
+    const unsynced = new Set<Segment>()
+    for (const seg of [...this.segs]) {
+      if (seg === this.active || seg.live > 0) continue
+      let blocked = false
+      let afterUnsynced = false
+      for (const dep of seg.deps) {
+        if (!dep.deleted) blocked = true
+        else if (unsynced.has(dep)) afterUnsynced = true
+        else seg.deps.delete(dep) // gone for good
+      }
+      if (blocked) continue
+      if (afterUnsynced) {
+        await this.syncDir()
+        unsynced.clear()
+      }
+      try {
+        await unlink(seg.path)
+      } catch (err) {
+        if (errorCode(err) !== 'ENOENT') continue // try again after the next write
+      }
+      seg.deleted = true
+      seg.deps.clear()
+      this.segs.splice(this.segs.indexOf(seg), 1)
+      unsynced.add(seg)
+      deleted++
+    }
+    if (unsynced.size > 0) await this.syncDir()
+    return deleted
+  }
+
+  /**
+   * Copies the waiting entries of old, mostly acked segments to the active one, so those can be deleted.
+   * At most about one segment's worth a call (it runs each time a segment is sealed).
+   */
+  private compact(): void {
+    const now = this.now()
+    const sources = new Set<Segment>()
+    let budget = 0
+    for (const seg of this.segs) {
+      if (seg.fh || seg.live === 0 || now - seg.sealedAt < this.compactAfterMs || seg.liveBytes * 2 > seg.size) continue
+      sources.add(seg)
+      budget += seg.liveBytes
+      if (budget >= this.segmentBytes) break
+    }
+    if (sources.size === 0) return
+    const items: Item[] = []
+    const lines: Line[] = []
+    let bytes = 0
+    for (const item of this.index.values()) {
+      if (!sources.has(item.seg) || item.busy || item.moving) continue
+      const line = encodeRecord({ k: 'e', at: item.at, e: item.entry })
+      item.moving = true
+      items.push(item)
+      lines.push(line)
+      bytes += line.bytes
+    }
+    if (items.length === 0) return
+    this.queue.push({
+      lines,
+      bytes,
+      done: (seg) => {
+        for (let i = 0; i < items.length; i++) {
+          const item = items[i]!
+          item.moving = false
+          if (this.index.get(item.entry.uuid) === item) this.move(item, seg, lines[i]!.bytes)
+        }
+      },
+      fail: () => {
+        for (const item of items) item.moving = false
+      },
+    })
+  }
+
+  private writeDeadLetters(items: Item[], reason: string): Promise<void> {
+    const at = new Date(this.now()).toISOString()
+    let buf: Buffer
+    try {
+      buf = Buffer.from(items.map((item) => `${JSON.stringify({ at, reason, entry: item.entry })}\n`).join(''))
+    } catch {
+      return Promise.reject(new TypeError('spool: entry is not JSON-serialisable'))
+    }
+    const path = join(this.key, DEAD_LETTER_FILE)
+    const run = this.deadLetterChain.then(async () => {
+      try {
+        if (!this.deadLetterFile) {
+          this.deadLetterFile = await open(path, 'a', 0o600)
+          await this.syncDir()
+        }
+        let off = 0
+        while (off < buf.length) {
+          const { bytesWritten } = await this.deadLetterFile.write(buf, off, buf.length - off)
+          if (bytesWritten <= 0) throw Object.assign(new Error('short write'), { code: 'ESHORTWRITE' })
+          off += bytesWritten
+        }
+        await this.deadLetterFile.datasync()
+      } catch (err) {
+        throw ioError('write to', path, err)
+      }
+    })
+    this.deadLetterChain = run.catch(() => undefined)
+    return run
+  }
+
+  // ---- helpers ----
+
+  /** An ack (in `ackSeg`) removes the entry; `ackSeg` must now outlive every other record of it. */
+  private settle(item: Item, ackSeg: Segment): void {
+    this.index.delete(item.entry.uuid)
+    item.seg.live--
+    item.seg.liveBytes -= item.bytes
+    this.liveBytes -= item.bytes
+    if (item.seg !== ackSeg) ackSeg.deps.add(item.seg)
+    if (item.older) for (const seg of item.older) if (seg !== ackSeg && !seg.deleted) ackSeg.deps.add(seg)
+  }
+
+  /** A newer record of the entry (a compaction copy) in `seg` is now its current one. */
+  private move(item: Item, seg: Segment, bytes: number): void {
+    const from = item.seg
+    from.live--
+    from.liveBytes -= item.bytes
+    if (from !== seg) {
+      const older = (item.older ?? []).filter((s) => !s.deleted)
+      older.push(from)
+      item.older = older
+    }
+    this.liveBytes += bytes - item.bytes
+    item.seg = seg
+    item.bytes = bytes
+    seg.live++
+    seg.liveBytes += bytes
+  }
+
+  private async idle(): Promise<void> {
+    for (let i = 0; i < 1000 && (this.scheduled || this.draining || this.queue.length > 0); i++) {
+      await (this.draining ?? new Promise<void>((resolve) => setImmediate(resolve)))
+    }
+  }
+
+  private async syncDir(): Promise<void> {
+    // Best effort: some file systems refuse to fsync a directory.
+    try {
+      const handle = await open(this.key, 'r')
+      try {
+        await handle.sync()
+      } finally {
+        await handle.close()
+      }
+    } catch {
+      // nothing more to do
+    }
+  }
+
+  private segmentPath(n: number): string {
+    return join(this.key, `seg-${String(n).padStart(10, '0')}.log`)
+  }
+}
+
+function newSegment(n: number, path: string, size: number, fh: FileHandle | null, sealedAt: number): Segment {
+  return { n, path, size, live: 0, liveBytes: 0, fh, sealedAt, deps: new Set(), deleted: false }
+}
+
+function concat(batch: Chunk[], bytes: number): Buffer {
+  const buf = Buffer.allocUnsafe(bytes)
+  let off = 0
+  for (const chunk of batch) off = writeLines(chunk.lines, buf, off)
+  if (off !== bytes) throw new Error('spool: record sizes do not add up') // cannot happen: checked anyway
+  return buf
+}
+
+/** An I/O error naming the file and the error code only (never a foreign message: it could quote data). */
+function ioError(what: string, path: string, err: unknown): Error {
+  const code = errorCode(err) ?? (err instanceof Error ? err.name : 'unknown error')
+  return new Error(`spool: ${what} ${path} failed (${code})`)
+}
