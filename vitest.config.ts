@@ -11,7 +11,7 @@ export default defineConfig({
         test: {
           name: 'core-and-proxy',
           include: ['shared/**/*.test.ts', 'server/**/*.test.ts', 'test/**/*.test.ts'],
-          exclude: ['test/runtime/**'],
+          exclude: ['test/runtime/**', 'test/faults/**'],
           sequence: { groupOrder: 0 },
         },
       },
@@ -19,6 +19,12 @@ export default defineConfig({
         // `npm start` rebuilds dist/ as users run it: only once nothing else is running the build.
         extends: true,
         test: { name: 'entry-points', include: ['test/runtime/**/*.test.ts'], sequence: { groupOrder: 1 } },
+      },
+      {
+        // Durable delivery under faults (SPEC §6): a 60 s PostHog outage, kill -9, SIGTERM, 4xx. Last, on its
+        // own, so the other suites' load does not blur the figures it records in test/faults/results.json.
+        extends: true,
+        test: { name: 'faults', include: ['test/faults/**/*.test.ts'], sequence: { groupOrder: 2 } },
       },
     ],
   },

@@ -90,13 +90,23 @@ export function summarize(results) {
         ].map(({ ok, ...g }) => ({ ...g, met: g.value === null ? null : ok(g.value) })),
       }
     })
-  return { scenarios, chunks, peakRssMb, goals, scaling: summarizeScaling(results) }
+  return {
+    scenarios,
+    chunks,
+    peakRssMb,
+    goals,
+    scaling: summarizePairs(results, [['node', 'node2'], ['deno', 'deno2']]),
+    analyticsCost: summarizePairs(results, [['node-off', 'node'], ['deno-off', 'deno']]),
+  }
 }
 
-/** One process against two, where both ran: req/s of each and their ratio in the same round (median), per scenario. */
-function summarizeScaling(results) {
+/**
+ * Two targets that differ in one thing (one process against two; analytics off against on), where both ran:
+ * req/s of each and their ratio in the same round (median), per scenario.
+ */
+function summarizePairs(results, candidates) {
   const ran = new Set(results.targets.map((t) => t.id))
-  const pairs = [['node', 'node2'], ['deno', 'deno2']].filter(([one, two]) => ran.has(one) && ran.has(two))
+  const pairs = candidates.filter(([one, two]) => ran.has(one) && ran.has(two))
   return pairs.map(([one, two]) => ({
     one,
     two,
@@ -180,6 +190,28 @@ function markdown(results, summary) {
           ...summary.scaling.flatMap(({ scenarios }) => {
             const r = scenarios.find((x) => x.scenario === scenario.id)
             return [int(r.oneRps), int(r.twoRps), ratio(r.ratio), `${int(r.oneCpuUsPerRequest)} → ${int(r.twoCpuUsPerRequest)}`]
+          }),
+        ]),
+      ),
+    )
+  }
+
+  if (summary.analyticsCost.length > 0) {
+    out.push('', '## What analytics costs: events spooled and sent against analytics off', '')
+    out.push(
+      'The same proxy with PostHog on (every request builds an event, writes it to the durable spool and sends it)',
+      'and with PostHog off. "on / off" is the throughput ratio in the same round; issue #5 asks for a cost under 5%.',
+      '',
+    )
+    const scenarioLabel = Object.fromEntries(results.scenarios.map((sc) => [sc.id, sc.label]))
+    out.push(
+      table(
+        ['scenario', ...summary.analyticsCost.flatMap(({ one, two }) => [`${label[one]} req/s`, `${label[two]} req/s`, 'on / off', 'cost < 5%'])],
+        results.scenarios.map((scenario) => [
+          scenarioLabel[scenario.id],
+          ...summary.analyticsCost.flatMap(({ scenarios }) => {
+            const r = scenarios.find((x) => x.scenario === scenario.id)
+            return [int(r.oneRps), int(r.twoRps), ratio(r.ratio), Number.isNaN(r.ratio) ? '–' : `${fixed((1 - r.ratio) * 100, 1)}% ${mark(r.ratio >= 0.95)}`]
           }),
         ]),
       ),

@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import { startServer } from './processes.mjs'
 
 /** Every target, in report order. */
-export const TARGET_IDS = ['direct', 'bare', 'node', 'node2', 'deno', 'deno2', 'portkey']
+export const TARGET_IDS = ['direct', 'bare', 'node', 'node-off', 'node2', 'deno', 'deno-off', 'deno2', 'portkey']
 /** What runs without BENCH_TARGETS: the one-process proxies; node2 and deno2 are asked for by name. */
 export const DEFAULT_TARGET_IDS = ['direct', 'bare', 'node', 'deno', 'portkey']
 
@@ -21,23 +21,30 @@ const LABELS = {
   direct: 'direct (fake upstream)',
   bare: 'bare Node http forwarder',
   node: 'proxy on Node',
+  'node-off': 'proxy on Node, analytics off',
   node2: 'proxy on Node ×2 (cluster)',
   deno: 'proxy on Deno',
+  'deno-off': 'proxy on Deno, analytics off',
   deno2: 'proxy on Deno ×2 (reusePort)',
   portkey: 'Portkey gateway',
 }
 
-/** The proxy targets: runtime and processes. node2 is one primary forking 2 workers; deno2 two processes on one port. */
+/**
+ * The proxy targets: runtime, processes and whether analytics is on. node2 is one primary forking 2 workers;
+ * deno2 two processes on one port; the -off ones are the same proxy with PostHog disabled (no event, no spool).
+ */
 const PROXIES = {
-  node: { runtime: 'node', processes: 1 },
-  node2: { runtime: 'node', processes: 2 },
-  deno: { runtime: 'deno', processes: 1 },
-  deno2: { runtime: 'deno', processes: 2 },
+  node: { runtime: 'node', processes: 1, analytics: true },
+  'node-off': { runtime: 'node', processes: 1, analytics: false },
+  node2: { runtime: 'node', processes: 2, analytics: true },
+  deno: { runtime: 'deno', processes: 1, analytics: true },
+  'deno-off': { runtime: 'deno', processes: 1, analytics: false },
+  deno2: { runtime: 'deno', processes: 2, analytics: true },
 }
 
 const CLIENT_KEY = 'sk-bench'
 
-function proxyConfig(id, server, upstreamUrl, posthogUrl, spoolDir) {
+function proxyConfig(id, server, upstreamUrl, posthogUrl, spoolDir, analytics) {
   return {
     server: { port: 0, hostname: '127.0.0.1', ...server },
     analytics: { spoolDir, flushAt: 100, flushIntervalMs: 1000 },
@@ -47,7 +54,7 @@ function proxyConfig(id, server, upstreamUrl, posthogUrl, spoolDir) {
         apiKeys: [CLIENT_KEY],
         defaultProvider: 'openai',
         providers: { openai: { apiKey: `sk-upstream-${id}`, baseUrl: `${upstreamUrl}/v1` } },
-        posthog: { enabled: true, apiKey: `phc_bench_${id}`, host: posthogUrl },
+        posthog: { enabled: analytics, apiKey: `phc_bench_${id}`, host: posthogUrl },
       },
     ],
   }
@@ -69,10 +76,10 @@ async function freePort() {
  * directory (a spool is never shared between processes).
  */
 async function startProxy(id, { repoRoot, tempDir, upstream, posthog, profileDir }, start) {
-  const { runtime, processes } = PROXIES[id]
+  const { runtime, processes, analytics } = PROXIES[id]
   const writeConfig = (name, server) => {
     const path = join(tempDir, `openstack.${name}.json`)
-    writeFileSync(path, JSON.stringify(proxyConfig(id, server, upstream.url, posthog.url, join(tempDir, `spool-${name}`)), null, 2))
+    writeFileSync(path, JSON.stringify(proxyConfig(id, server, upstream.url, posthog.url, join(tempDir, `spool-${name}`), analytics), null, 2))
     return path
   }
   const env = { PORT: '0', HOST: '127.0.0.1', NO_COLOR: '1' }
@@ -149,7 +156,7 @@ export async function startAll({ repoRoot, tempDir, wanted, profileDir }) {
         pids,
         serving: PROXIES[id].processes,
         upstreamKey: `sk-upstream-${id}`,
-        eventsKey: `phc_bench_${id}`,
+        ...(PROXIES[id].analytics ? { eventsKey: `phc_bench_${id}` } : {}),
       })
     }
 

@@ -213,6 +213,34 @@ describe('fake PostHog wire-format checks', () => {
     expect(fake.errors[0]!.code).toBe('not_found')
   })
 
+  it('failFor fails every batch for a while (ahead of failNext), then accepts again; reset ends it', async () => {
+    const batch = () => ({ api_key: 'phc_x', batch: [validEvent()], sent_at: sentAt() })
+    const before = Date.now()
+    const until = fake.failFor(503, 300, 2)
+    expect(until).toBeGreaterThanOrEqual(before + 300)
+    fake.failNext(500, 1)
+    const during = [await post(batch()), await post(batch())]
+    expect(during.map((r) => r.status)).toEqual([503, 503])
+    expect(fake.requests.map((r) => [r.status, r.injected, r.headers['content-type']])).toEqual([
+      [503, true, 'application/json'],
+      [503, true, 'application/json'],
+    ])
+    await new Promise((r) => setTimeout(r, Math.max(0, until - Date.now()) + 20))
+    // The outage is over: the pending failNext comes next, then batches are accepted.
+    expect((await post(batch())).status).toBe(500)
+    expect((await post(batch())).status).toBe(200)
+    expect(fake.events).toHaveLength(1)
+    expect(fake.errors).toEqual([])
+
+    fake.failFor(0, 10_000)
+    await expect(post(batch())).rejects.toThrow() // status 0: the connection is destroyed
+    fake.failFor(401, 0) // ms <= 0 ends the outage
+    expect((await post(batch())).status).toBe(200)
+    fake.failFor(400, 10_000)
+    fake.reset()
+    expect((await post(batch())).status).toBe(200)
+  })
+
   it('waitForEvents rejects with what arrived', async () => {
     await post({ api_key: 'phc_x', batch: [validEvent({ distinct_id: 'only-one' })], sent_at: sentAt() })
     await post({ api_key: 'phc_x', batch: [validEvent({ distinct_id: '' })], sent_at: sentAt() })

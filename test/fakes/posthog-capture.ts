@@ -42,7 +42,7 @@ export interface BatchRequest {
   body: any
   /** Status the fake answered. */
   status: number
-  /** True when the status came from `failNext`. */
+  /** True when the status came from `failNext` or `failFor`. */
   injected: boolean
 }
 
@@ -76,7 +76,13 @@ export interface FakePostHog {
    * `retryAfterSeconds` adds a `Retry-After` header.
    */
   failNext(status: number, count?: number, retryAfterSeconds?: number): void
-  /** Forget events, requests, errors and pending failures. */
+  /**
+   * Make every batch request that arrives in the next `ms` milliseconds fail with `status` (an outage; 0
+   * destroys the connection), ahead of any `failNext`. Returns when the outage ends (ms since the epoch).
+   * `ms` <= 0 ends an outage now.
+   */
+  failFor(status: number, ms: number, retryAfterSeconds?: number): number
+  /** Forget events, requests, errors, pending failures and an outage. */
   reset(): void
   close(): Promise<void>
 }
@@ -144,6 +150,7 @@ export async function startFakePostHog(): Promise<FakePostHog> {
   const errors: WireError[] = []
   let accepted = 0
   let failures: { status: number; remaining: number; retryAfter?: number } | null = null
+  let outage: { status: number; until: number; retryAfter?: number } | null = null
   const sockets = new Set<Socket>()
 
   function reply(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
@@ -194,10 +201,15 @@ export async function startFakePostHog(): Promise<FakePostHog> {
         return refuse(res, rec, 405, 'method_not_allowed', `${rec.method} ${path}: only POST is accepted`)
       }
 
-      if (failures && failures.remaining > 0) {
+      if (outage && Date.now() >= outage.until) outage = null
+      let injected: { status: number; retryAfter?: number } | null = outage
+      if (!injected && failures && failures.remaining > 0) {
         failures.remaining--
-        const { status, retryAfter } = failures
+        injected = failures
         if (failures.remaining === 0) failures = null
+      }
+      if (injected) {
+        const { status, retryAfter } = injected
         rec.injected = true
         rec.status = status
         if (status === 0) {
@@ -341,12 +353,18 @@ export async function startFakePostHog(): Promise<FakePostHog> {
     failNext(status, count = 1, retryAfterSeconds) {
       failures = count > 0 ? { status, remaining: count, ...(retryAfterSeconds !== undefined ? { retryAfter: retryAfterSeconds } : {}) } : null
     },
+    failFor(status, ms, retryAfterSeconds) {
+      const until = Date.now() + Math.max(0, ms)
+      outage = ms > 0 ? { status, until, ...(retryAfterSeconds !== undefined ? { retryAfter: retryAfterSeconds } : {}) } : null
+      return until
+    },
     reset() {
       events.length = 0
       requests.length = 0
       errors.length = 0
       accepted = 0
       failures = null
+      outage = null
     },
     close() {
       for (const w of [...waiters]) waiters.delete(w)
