@@ -11,7 +11,9 @@
  * Files are created 0600 (entries carry the PostHog project key).
  *
  * Writes: every record appended while a write is in flight, or in the same tick, goes out as ONE write and
- * ONE fdatasync (group commit); `append`/`ack` resolve only after that fdatasync. An entry enters the
+ * ONE fdatasync (group commit), and under load commits are at least `minSyncIntervalMs` (10 ms) apart, so
+ * the fdatasync cost is paid ~100 times a second at most, not per request. `append`/`ack` resolve only
+ * after that fdatasync. An entry enters the
  * in-memory index (what `pending()` returns) only once durable, so nothing is handed to PostHog before it
  * is on disk.
  *
