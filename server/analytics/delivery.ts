@@ -1,3 +1,5 @@
+import { promisify } from 'node:util'
+import { gzip as gzipCallback } from 'node:zlib'
 import { PostHog, type PostHogOptions } from 'posthog-node'
 import type { PostHogEvent } from '../../shared/event/types.ts'
 import type { Logger } from '../log.ts'
@@ -72,6 +74,8 @@ export class PostHogDelivery implements AnalyticsSink {
   private timerDue = Number.POSITIVE_INFINITY
   private pumping: Promise<void> | null = null
   private again = false
+  /** When the last pump sent nothing because every target with events was backing off: the earliest retry. */
+  private backoffUntil = 0
   private stopped = false
   private readonly appends = new Set<Promise<void>>()
 
@@ -135,15 +139,20 @@ export class PostHogDelivery implements AnalyticsSink {
     await this.options.spool.close()
   }
 
-  /** Arranges the next send: soon when a batch is full, else after the flush interval or the backoff. */
+  /**
+   * Arranges the next send: soon when a batch is full, else after the flush interval, and not before the
+   * backoff of the last pump allows. Called for every spooled event, so it only reads counters.
+   */
   private schedule(): void {
     if (this.stopped) return
-    const waiting = this.options.spool.stats().depth
-    if (waiting === 0) return
-    const eligibleAt = this.earliestAttempt()
-    if (eligibleAt === null) return
-    const batchDelay = waiting - this.inFlight.size >= this.options.flushAt ? 0 : this.options.flushIntervalMs
-    this.runAt(Math.max(eligibleAt, this.now() + batchDelay))
+    if (this.pumping) {
+      this.again = true
+      return
+    }
+    const waiting = this.options.spool.stats().depth - this.inFlight.size
+    if (waiting <= 0) return
+    const batchDelay = waiting >= this.options.flushAt ? 0 : this.options.flushIntervalMs
+    this.runAt(Math.max(this.backoffUntil, this.now() + batchDelay))
   }
 
   private runAt(due: number): void {
@@ -188,14 +197,20 @@ export class PostHogDelivery implements AnalyticsSink {
   private async pumpOnce(ignoreBackoff: boolean): Promise<void> {
     const now = this.now()
     const rounds: Promise<void>[] = []
+    let earliestRetry = Number.POSITIVE_INFINITY
     for (const [key, entries] of this.eligible()) {
       const target = this.target(entries[0]!)
-      if (target.busy || (!ignoreBackoff && target.nextAttemptAt > now)) continue
+      if (target.busy) continue
+      if (!ignoreBackoff && target.nextAttemptAt > now) {
+        earliestRetry = Math.min(earliestRetry, target.nextAttemptAt)
+        continue
+      }
       const solo = entries.find((e) => target.solo.has(e.uuid))
       rounds.push(this.sendBatch(target, solo ? [solo] : entries.slice(0, this.batchSize)).catch((error: unknown) => {
         this.options.log('error', 'analytics delivery round failed', { target: key.split('\u0000')[0], error: errorText(error) })
       }))
     }
+    this.backoffUntil = rounds.length === 0 && Number.isFinite(earliestRetry) ? earliestRetry : 0
     await Promise.all(rounds)
   }
 
@@ -209,16 +224,6 @@ export class PostHogDelivery implements AnalyticsSink {
       else byTarget.set(key, [entry])
     }
     return byTarget
-  }
-
-  private earliestAttempt(): number | null {
-    let earliest: number | null = null
-    for (const entries of this.eligible().values()) {
-      const target = this.targets.get(targetKey(entries[0]!))
-      const at = target && !target.busy ? target.nextAttemptAt : target ? null : 0
-      if (at !== null && (earliest === null || at < earliest)) earliest = at
-    }
-    return earliest
   }
 
   private async sendBatch(target: Target, entries: SpoolEntry[]): Promise<void> {
@@ -371,9 +376,15 @@ function uuidsOf(body: string): string[] {
   }
 }
 
-async function gzip(text: string): Promise<ArrayBuffer> {
-  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'))
-  return new Response(stream).arrayBuffer()
+const gzipAsync = promisify(gzipCallback)
+
+/**
+ * Level 1: JSON batches still shrink several times, for a fraction of the CPU of the default level, and
+ * node:zlib (Node and Deno alike) runs off the main thread, where CompressionStream costs ~5x more here.
+ */
+async function gzip(text: string): Promise<Uint8Array<ArrayBuffer>> {
+  const compressed = await gzipAsync(text, { level: 1 })
+  return new Uint8Array(compressed.buffer as ArrayBuffer, compressed.byteOffset, compressed.byteLength)
 }
 
 function errorText(error: unknown): string {
