@@ -21,10 +21,10 @@ export default defineConfig({
         test: { name: 'entry-points', include: ['test/runtime/**/*.test.ts'], sequence: { groupOrder: 1 } },
       },
       {
-        // Durable delivery under faults (SPEC §6): a 60 s PostHog outage, kill -9, SIGTERM, 4xx. Last, on its
-        // own, so the other suites' load does not blur the figures it records in test/faults/results.json.
+        // Durable delivery under faults (SPEC §6): a 60 s PostHog outage, kill -9, SIGTERM, 4xx (about 2 min).
+        // Last and one file at a time, so no other load blurs the figures written to test/faults/results.json.
         extends: true,
-        test: { name: 'faults', include: ['test/faults/**/*.test.ts'], sequence: { groupOrder: 2 } },
+        test: { name: 'faults', include: ['test/faults/**/*.test.ts'], fileParallelism: false, sequence: { groupOrder: 2 } },
       },
     ],
   },
