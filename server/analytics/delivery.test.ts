@@ -199,6 +199,24 @@ describe('PostHogDelivery', () => {
     await delivery.shutdown(1000)
   })
 
+  it('on shutdown, waits for the round under way and then sends what came in meanwhile', async () => {
+    const spool = new MemorySpool()
+    const posthog = fakePostHog([])
+    let calls = 0
+    // The first batch takes a while to be answered: shutdown begins while it is in flight.
+    const slowFirst: typeof fetch = async (input, init) => {
+      if (calls++ === 0) await new Promise((resolve) => setTimeout(resolve, 150))
+      return posthog.fetchImpl(input, init)
+    }
+    const delivery = new PostHogDelivery({ spool, log: jsonLogger(() => {}), metrics: counters(), flushAt: 1, flushIntervalMs: 0, fetch: slowFirst })
+    delivery.send(TARGET, event())
+    await until(() => calls === 1)
+    delivery.send(TARGET, event())
+    await delivery.shutdown(2000)
+    expect(spool.entries.size).toBe(0)
+    expect(posthog.batches.flatMap((b) => b.uuids)).toHaveLength(2)
+  })
+
   it('on shutdown, sends what waits, and leaves it spooled when PostHog is down', async () => {
     const { spool, delivery } = setup(Array.from({ length: 50 }, () => 503 as const))
     delivery.send(TARGET, event())

@@ -127,6 +127,8 @@ export class PostHogDelivery implements AnalyticsSink {
     await Promise.all(this.appends)
     this.stopped = true
     this.clearTimer()
+    // A round already under way holds its targets; the rounds below need them free.
+    if (this.pumping) await this.pumping
     for (const target of this.targets.values()) target.nextAttemptAt = 0
     while (this.now() < deadline && this.eligible().size > 0) {
       const before = this.options.spool.stats().depth
@@ -134,7 +136,6 @@ export class PostHogDelivery implements AnalyticsSink {
       // PostHog keeps failing: leave the rest to the next start rather than spin until the deadline.
       if (this.options.spool.stats().depth >= before) break
     }
-    if (this.pumping) await this.pumping
     await Promise.all([...this.targets.values()].map((t) => t.client.shutdown(Math.max(0, deadline - this.now()))))
     await this.options.spool.close()
   }
