@@ -1,5 +1,6 @@
 import type { Context } from 'hono'
 import { setMetric } from 'hono/timing'
+import { bareUpstreamError } from '../../shared/apis/openai/error.ts'
 import type { StreamAccumulator, StreamTranslator, UpstreamError } from '../../shared/apis/types.ts'
 import type { CompletionResult, JsonObject } from '../../shared/types.ts'
 import { EMPTY_COMPLETION, type GenerationEnd, type GenerationRecorder, type GenerationStart } from '../analytics/recorder.ts'
@@ -21,7 +22,8 @@ export interface RelayDeps {
 /** How to read the upstream's answers, in the upstream's own format. */
 export interface UpstreamReader {
   completion(json: unknown): CompletionResult
-  error(json: unknown, status: number): UpstreamError
+  /** The upstream's own error, or null when its body carries none (the status then stands for it). */
+  error(json: unknown, status: number): UpstreamError | null
   accumulator(): StreamAccumulator
 }
 
@@ -145,7 +147,7 @@ export async function relayGeneration(c: Context<AppEnv>, deps: RelayDeps, plan:
   if (cost) headers.set('X-Openstack-Cost-Usd', String(cost.totalUsd))
   record({
     httpStatus: response.status,
-    error: response.ok ? null : reader.error(json, response.status),
+    error: response.ok ? null : (reader.error(json, response.status) ?? bareUpstreamError(response.status)),
     completion,
     lastByteMs,
     firstTokenMs: null,

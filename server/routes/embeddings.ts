@@ -2,6 +2,7 @@ import type { Context } from 'hono'
 import { summarizeEmbeddingsRequest } from '../../shared/apis/embeddings/request.ts'
 import { usageFromEmbeddingsJson } from '../../shared/apis/embeddings/usage.ts'
 import { errorFromOpenAIBody } from '../../shared/apis/openai/error.ts'
+import { asObject, str } from '../../shared/json.ts'
 import type { CompletionResult } from '../../shared/types.ts'
 import type { AppEnv } from '../context.ts'
 import { upstreamHeaders } from '../proxy/upstream.ts'
@@ -11,8 +12,7 @@ import { OPENAI_MID_STREAM_ERROR } from './chat-completions.ts'
 
 /** An embedding has usage and a model, and no output to show. */
 function embeddingResult(json: unknown): CompletionResult {
-  const model = (json as { model?: unknown } | null)?.model
-  return { id: null, model: typeof model === 'string' && model !== '' ? model : null, choices: [], stopReason: null, usage: usageFromEmbeddingsJson(json) }
+  return { id: null, model: str(asObject(json)?.model), choices: [], stopReason: null, usage: usageFromEmbeddingsJson(json) }
 }
 
 const embeddingsReader: UpstreamReader = {

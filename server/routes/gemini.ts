@@ -17,7 +17,7 @@ export const geminiReader: UpstreamReader = {
     for (const chunk of json) merged.add(chunk)
     return merged.result()
   },
-  error: (json, status) => errorFromGeminiBody(json) ?? { message: `upstream returned HTTP ${status}`, type: 'upstream_error', code: null },
+  error: errorFromGeminiBody,
   accumulator: () => new GenerateContentStreamAccumulator(),
 }
 

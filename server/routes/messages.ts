@@ -11,7 +11,7 @@ import { type RelayDeps, relayGeneration, type UpstreamReader } from '../relay/g
 /** Reads Anthropic Messages answers, native or behind a translation. */
 export const anthropicReader: UpstreamReader = {
   completion: completionFromMessagesJson,
-  error: (json, status) => errorFromAnthropicBody(json) ?? { message: `upstream returned HTTP ${status}`, type: 'upstream_error', code: null },
+  error: errorFromAnthropicBody,
   accumulator: () => new MessagesStreamAccumulator(),
 }
 
