@@ -314,25 +314,25 @@ export class PostHogDelivery implements AnalyticsSink {
       const created: Target = {
         host: entry.host,
         apiKey: entry.apiKey,
-        client: undefined as unknown as PostHog,
+        client: new PostHog(entry.apiKey, {
+          host: entry.host,
+          // The spool decides when to send and retries itself: posthog-node only sends what it is given.
+          flushAt: Number.MAX_SAFE_INTEGER,
+          flushInterval: 0,
+          maxBatchSize: this.batchSize,
+          maxQueueSize: Number.MAX_SAFE_INTEGER,
+          fetchRetryCount: 0,
+          // Compressed by the observing fetch, which must read the batch to know which events it held.
+          disableCompression: true,
+          // Called only during a flush, once `created` exists.
+          fetch: (url, init) => this.observedFetch((outcome) => created.outcomes.push(outcome), url, init),
+        }),
         outcomes: [],
         busy: false,
         failures: 0,
         nextAttemptAt: 0,
         solo: new Set(),
       }
-      created.client = new PostHog(entry.apiKey, {
-        host: entry.host,
-        // The spool decides when to send and retries itself: posthog-node only sends what it is given.
-        flushAt: Number.MAX_SAFE_INTEGER,
-        flushInterval: 0,
-        maxBatchSize: this.batchSize,
-        maxQueueSize: Number.MAX_SAFE_INTEGER,
-        fetchRetryCount: 0,
-        // Compressed by the observing fetch, which must read the batch to know which events it held.
-        disableCompression: true,
-        fetch: (url, init) => this.observedFetch(created, url, init),
-      })
       // Failures are read from the outcomes; this only keeps posthog-node from logging them unhandled.
       created.client.on('error', () => {})
       target = created
@@ -342,7 +342,7 @@ export class PostHogDelivery implements AnalyticsSink {
   }
 
   /** posthog-node's fetch: sends the batch gzipped and records what PostHog answered for its events. */
-  private async observedFetch(target: Target, url: string, init: Parameters<PostHogFetch>[1]): ReturnType<PostHogFetch> {
+  private async observedFetch(record: (outcome: Outcome) => void, url: string, init: Parameters<PostHogFetch>[1]): ReturnType<PostHogFetch> {
     const body = typeof init.body === 'string' ? init.body : null
     const uuids = body === null ? [] : uuidsOf(body)
     try {
@@ -353,10 +353,10 @@ export class PostHogDelivery implements AnalyticsSink {
         signal: init.signal,
       })
       const detail = response.ok ? '' : (await response.clone().text().catch(() => '')).slice(0, 500)
-      target.outcomes.push({ uuids, status: response.status, detail })
+      record({ uuids, status: response.status, detail })
       return response
     } catch (error) {
-      target.outcomes.push({ uuids, status: null, detail: errorText(error) })
+      record({ uuids, status: null, detail: errorText(error) })
       // An HTTP failure, not a thrown one: posthog-node would keep a batch that failed on the network
       // in its memory queue and send it again with the next one; the spool already keeps it.
       return new Response(null, { status: 503 })
