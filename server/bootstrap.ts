@@ -82,10 +82,7 @@ export async function bootstrap(config: Config, parts: RuntimeParts): Promise<Bo
   const recorder = new GenerationRecorder(analytics, metrics, log, VERSION)
   let draining = false
   const app = createApp({ config, paywalls: built.paywalls, recorder, metrics, log, draining: () => draining, transport: parts.transport })
-  const flush = async (timeoutMs: number) => {
-    recorder.flushPending()
-    await analytics.shutdown(timeoutMs)
-  }
+  const flush = (timeoutMs: number) => analytics.shutdown(timeoutMs)
   const stop = async (signal: string, server: ClosableServer) => {
     if (draining) return
     draining = true

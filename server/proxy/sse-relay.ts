@@ -24,7 +24,7 @@ export interface SseRelayOptions {
   drop?: (data: unknown) => boolean
   /** Framed SSE event, in the client's format, that ends a stream whose upstream connection broke. */
   midStreamError: string
-  /** Called once, when the stream ends in any way. */
+  /** Called once, when the stream ends in any way; before the client's stream closes when it can be. */
   onEnd: (summary: StreamSummary) => void
   /** Aborts the upstream request. */
   cancelUpstream: (reason: string) => void
@@ -61,16 +61,17 @@ export function relaySse(upstream: ReadableStream<Uint8Array>, options: SseRelay
         } catch {
           // Tell the client in the stream itself: SDKs raise an error for an error event.
           controller.enqueue(encoder.encode(options.midStreamError))
-          controller.close()
           finish({ kind: 'failed', reason: 'upstream connection lost mid-stream' })
+          controller.close()
           return
         }
         if (chunk.done) {
           const rest = splitter.rest + decoder.decode()
           const tail = translator ? translator.end() : drop && rest !== '' ? rest : ''
           if (tail !== '') controller.enqueue(encoder.encode(tail))
-          controller.close()
+          // Recorded before the client sees the end, so an answered stream's event is spooled (kill -9).
           finish({ kind: 'done' })
+          controller.close()
           return
         }
         lastByteAt = performance.now()

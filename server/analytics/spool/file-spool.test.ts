@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { readFileSync } from 'node:fs'
 import { cp, mkdtemp, open, readdir, readFile, realpath, rm, stat, truncate, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,6 +9,22 @@ import { build } from 'esbuild'
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
 import { type FileSpool, type FileSpoolOptions, openFileSpool } from './file-spool.ts'
 import type { SpoolEntry } from './types.ts'
+
+/** The spool's fdatasync and writeSync, real unless a test replaces them (to slow them down or fail them). */
+const fsHooks = vi.hoisted(() => ({
+  fdatasync: null as null | ((fd: number, callback: (err: NodeJS.ErrnoException | null) => void) => void),
+  writeSync: null as null | ((...args: unknown[]) => number),
+  syncs: 0,
+}))
+vi.mock('node:fs', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs')>()
+  const fdatasync = (fd: number, callback: (err: NodeJS.ErrnoException | null) => void) => {
+    fsHooks.syncs++
+    ;(fsHooks.fdatasync ?? real.fdatasync)(fd, callback)
+  }
+  const writeSync = (...args: unknown[]) => (fsHooks.writeSync ?? (real.writeSync as (...a: unknown[]) => number))(...args)
+  return { ...real, default: { ...real, fdatasync, writeSync }, fdatasync, writeSync }
+})
 
 const SECRET = 'phc_SECRET_project_key_never_in_errors'
 const HERE = fileURLToPath(new URL('.', import.meta.url))
@@ -56,6 +73,8 @@ async function segments(dir: string): Promise<string[]> {
 
 afterEach(async () => {
   vi.restoreAllMocks()
+  fsHooks.fdatasync = null
+  fsHooks.writeSync = null
   for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
   for (const spool of spools.splice(0)) await spool.close().catch(() => undefined)
   for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true })
@@ -135,47 +154,42 @@ describe('file spool: the Spool contract', () => {
   })
 })
 
-describe('file spool: group commit', () => {
-  /** The prototype every FileHandle shares, so a spy sees the spool's own handles. */
-  async function fileHandleProto(dir: string): Promise<{ write: unknown; datasync: () => Promise<void> }> {
-    const probe = await open(join(dir, 'probe'), 'w')
-    const proto = Object.getPrototypeOf(probe)
-    await probe.close()
-    await rm(join(dir, 'probe'))
-    return proto
-  }
-
-  it('appends made in one tick go out as ONE write and ONE fdatasync', async () => {
+describe('file spool: writes and group commit', () => {
+  it('each append is in the file when append returns (it survives the process); appends in one tick share ONE fdatasync', async () => {
     const dir = await tempDir()
     const spool = await openSpool(dir)
-    const proto = await fileHandleProto(dir)
-    const write = vi.spyOn(proto as { write: () => unknown }, 'write')
-    const datasync = vi.spyOn(proto, 'datasync')
+    const syncsBefore = fsHooks.syncs
 
-    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => spool.append([entry(i)])))
+    const appending = Array.from({ length: 200 }, (_, i) => spool.append([entry(i)]))
+    // Nothing awaited yet: every record is already in the kernel, where kill -9 cannot take it.
+    const [segment] = await segments(dir)
+    const lines = readFileSync(join(dir, segment!), 'utf8').split('\n').filter(Boolean)
+    expect(lines).toHaveLength(200)
+    expect(lines.every((line, i) => line.includes(entry(i).uuid))).toBe(true)
+    // ...but not yet handed out: pending() gives only what is synced.
+    expect(spool.pending(10)).toEqual([])
+
+    const results = await Promise.all(appending)
     expect(results.every((r) => r.spooled === 1)).toBe(true)
-    expect(write).toHaveBeenCalledTimes(1)
-    expect(datasync).toHaveBeenCalledTimes(1)
-    expect(spool.io()).toMatchObject({ writes: 1, syncs: 1 })
+    expect(fsHooks.syncs - syncsBefore).toBe(1)
+    expect(spool.io()).toMatchObject({ writes: 200, syncs: 1 })
 
-    // Acks too: 50 acks in one tick are one write.
+    // Acks too: 50 acks in one tick share one fdatasync.
     await Promise.all(Array.from({ length: 50 }, (_, i) => spool.ack([entry(i).uuid])))
-    expect(datasync).toHaveBeenCalledTimes(2)
+    expect(fsHooks.syncs - syncsBefore).toBe(2)
     expect(spool.stats().depth).toBe(150)
   })
 
-  it('appends made while a write is in flight share the next write', async () => {
+  it('appends made while an fdatasync is in flight share the next one', async () => {
     const dir = await tempDir()
     const spool = await openSpool(dir, { minSyncIntervalMs: 0 })
-    const proto = await fileHandleProto(dir)
-    const real = proto.datasync
+    const real = (await vi.importActual<typeof import('node:fs')>('node:fs')).fdatasync
     let started!: () => void
     const inFlight = new Promise<void>((resolve) => (started = resolve))
-    const datasync = vi.spyOn(proto, 'datasync').mockImplementation(async function (this: unknown) {
+    fsHooks.fdatasync = (fd, callback) => {
       started()
-      await new Promise((resolve) => setTimeout(resolve, 100))
-      return real.call(this)
-    })
+      setTimeout(() => real(fd, callback), 100)
+    }
 
     const first = spool.append([entry(0)])
     await inFlight
@@ -185,12 +199,11 @@ describe('file spool: group commit', () => {
       await new Promise((resolve) => setImmediate(resolve))
     }
     await Promise.all([first, ...later])
-    expect(datasync).toHaveBeenCalledTimes(2)
-    expect(spool.io()).toMatchObject({ writes: 2, syncs: 2 })
+    expect(spool.io()).toMatchObject({ writes: 31, syncs: 2 })
     expect(spool.stats().depth).toBe(31)
   })
 
-  it('group commits are at least minSyncIntervalMs apart; a write while idle goes out at once', async () => {
+  it('group commits are at least minSyncIntervalMs apart; a write while idle is synced at once', async () => {
     const spool = await openSpool(await tempDir(), { minSyncIntervalMs: 300 })
     const started = performance.now()
     await spool.append([entry(0)]) // idle: no wait
@@ -396,15 +409,14 @@ describe('file spool: maxBytes', () => {
 })
 
 describe('file spool: errors carry no secrets', () => {
-  it('a failed write rejects that batch with the file and code only; the spool goes on in a new segment', async () => {
+  it('a failed fdatasync rejects what it held with the file and code only; the spool goes on in a new segment', async () => {
     const dir = await tempDir()
     const spool = await openSpool(dir)
     await spool.append([entry(1)])
-    const probe = await open(join(dir, 'probe'), 'w')
-    const proto = Object.getPrototypeOf(probe)
-    await probe.close()
-    await rm(join(dir, 'probe'))
-    vi.spyOn(proto, 'datasync').mockRejectedValueOnce(Object.assign(new Error(`EIO: i/o error ${SECRET}`), { code: 'EIO' }))
+    fsHooks.fdatasync = (_fd, callback) => {
+      fsHooks.fdatasync = null
+      callback(Object.assign(new Error(`EIO: i/o error ${SECRET}`), { code: 'EIO' }))
+    }
 
     const failed = await spool.append([entry(2)]).catch((err: Error) => err)
     expect(failed).toBeInstanceOf(Error)
@@ -418,6 +430,26 @@ describe('file spool: errors carry no secrets', () => {
     const again = await openSpool(dir)
     // Entry 2 reached the file before its fdatasync failed: at least once, so it may come back; 1 and 3 must.
     expect(uuids(again.pending(10))).toEqual(expect.arrayContaining(uuids([entry(1), entry(3)])))
+  })
+
+  it('a failed write rejects that append at once, without contents; the next one goes to a new segment', async () => {
+    const dir = await tempDir()
+    const spool = await openSpool(dir)
+    await spool.append([entry(1)])
+    fsHooks.writeSync = () => {
+      fsHooks.writeSync = null
+      throw Object.assign(new Error(`ENOSPC: no space left on device ${SECRET}`), { code: 'ENOSPC' })
+    }
+
+    const failed = await spool.append([entry(2)]).catch((err: Error) => err)
+    expect(String(failed)).toMatch(/^Error: spool: write to .*seg-0000000001\.log failed \(ENOSPC\)$/)
+    expect(String(failed)).not.toContain(SECRET)
+
+    await spool.append([entry(3)])
+    expect(await segments(dir)).toHaveLength(2)
+    expect(uuids(spool.pending(10))).toEqual(uuids([entry(1), entry(3)]))
+    await spool.close()
+    expect(uuids((await openSpool(dir)).pending(10))).toEqual(uuids([entry(1), entry(3)]))
   })
 
   it('an entry JSON cannot carry is rejected without its contents', async () => {
@@ -510,7 +542,7 @@ afterAll(async () => {
 
 /**
  * Appends in a bounded loop (8 concurrent appends a round, small segments so it rotates, deletes and
- * compacts), printing `S <uuid>` once an append resolved and `A <uuid>...` once an ack resolved.
+ * compacts), printing `S <uuid>` once an append returned and `A <uuid>...` once an ack resolved.
  */
 const CRASH_CHILD = `
 import { writeSync } from 'node:fs'
@@ -528,7 +560,8 @@ while (n < max && Date.now() < deadline) {
       apiKey: 'phc_child', event: '$ai_generation', distinctId: 'u' + i, timestamp: new Date().toISOString(),
       properties: { i, pad } }
   })
-  await Promise.all(batch.map(async (e) => { await spool.append([e]); writeSync(1, 'S ' + e.uuid + '\\n') }))
+  // Printed once append RETURNED, before its fdatasync: a process crash must not lose it even so.
+  await Promise.all(batch.map((e) => { const p = spool.append([e]); writeSync(1, 'S ' + e.uuid + '\\n'); return p }))
   // Ack 6 of every 8 (2 stay waiting, spread over all segments, so compaction moves them).
   const acked = batch.slice(0, 6).map((e) => e.uuid)
   writeSync(1, 'P ' + acked.join(' ') + '\\n') // acking: these may or may not survive a kill
@@ -602,7 +635,7 @@ async function crashRun(runtime: 'node' | 'deno', kill: boolean): Promise<void> 
 }
 
 describe('file spool: kill -9 loses nothing (real child processes)', () => {
-  it('Node: every entry whose append resolved is there after SIGKILL; no acked one is', async () => {
+  it('Node: every entry whose append returned is there after SIGKILL; no acked one is', async () => {
     await crashRun('node', true)
   }, 90_000)
 

@@ -10,12 +10,14 @@
  *   lock                      `<pid> <token>`: one process per directory (lock.ts).
  * Files are created 0600 (entries carry the PostHog project key).
  *
- * Writes: every record appended while a write is in flight, or in the same tick, goes out as ONE write and
- * ONE fdatasync (group commit), and under load commits are at least `minSyncIntervalMs` (10 ms) apart, so
- * the fdatasync cost is paid ~100 times a second at most, not per request. `append`/`ack` resolve only
- * after that fdatasync. An entry enters the
- * in-memory index (what `pending()` returns) only once durable, so nothing is handed to PostHog before it
- * is on disk.
+ * Writes: each append is ONE write() of its record, made synchronously, before `append` returns: once the
+ * record is in the kernel it survives the process (kill -9, a crash), and the proxy appends an event before
+ * its response's last byte, so a request answered before a kill has its event on disk. The write costs a few
+ * microseconds (the page cache, no disk wait). What a power cut needs, fdatasync, is grouped: every record
+ * written since the last one shares the next (group commit), and under load commits are at least
+ * `minSyncIntervalMs` (10 ms) apart, so the fdatasync cost is paid ~100 times a second at most, not per
+ * request. `append`/`ack` resolve only after that fdatasync. An entry enters the in-memory index (what
+ * `pending()` returns) only once synced, so nothing is handed to PostHog before it is on disk.
  *
  * Deleting: a sealed segment is deleted once none of its entries waits AND every older segment holding a
  * record that one of its acks cancels is gone already (an ack must outlive the records it cancels, or they
@@ -24,26 +26,30 @@
  * between deleting a segment and deleting one that depended on it, so even a power cut cannot keep the
  * record and lose the ack. A crash between deletes at worst brings back an entry PostHog already has; it
  * deduplicates by uuid.
- * Compaction: a sealed segment less than half live and older than `compactAfterMs` has its waiting entries
+ * Compaction: a sealed segment older than `compactAfterMs` that is less than half live, or whose records
+ * keep an otherwise empty later segment on disk (its acks must outlive them), has its waiting entries
  * copied to the newest segment (same uuid, same spool time; on recovery the newest record of a uuid is the
  * current one), and is then deleted like any other. So a few stuck entries (one project's PostHog down)
- * cannot pin mostly acked segments: on disk the log stays under about 2 x the waiting bytes plus the
- * segments younger than `compactAfterMs`.
+ * cannot pin acked segments: on disk the log stays under about 2 x the waiting bytes plus the segments
+ * younger than `compactAfterMs`.
  *
  * Recovery on open reads every segment in order, skips (and counts) torn or damaged lines, replays entries
- * and acks (rebuilding the same dependencies), and deletes what can go. New records always go to a new segment, so a torn tail is
- * never followed by new data. What a crash can do, at any point: an entry whose `append` resolved is never
- * lost; an entry whose `ack` resolved never comes back; an entry whose append or ack had not resolved may
- * or may not be there (delivery is at least once; PostHog deduplicates by uuid).
+ * and acks (rebuilding the same dependencies), and deletes what can go. After a failed write or fdatasync,
+ * and on every open, new records go to a new segment, so a torn tail is never followed by new data. What a
+ * crash of the process can do, at any point: an entry whose `append` returned is never lost; an entry
+ * whose `ack` resolved never comes back. A power cut can also lose entries whose `append` had not resolved
+ * yet. Entries may come back twice (delivery is at least once; PostHog deduplicates by uuid).
  *
  * Errors never carry entry contents (entries hold the project key); only paths and error codes.
  */
 import { Buffer } from 'node:buffer'
+import { close as closeCallback, fdatasync as fdatasyncCallback, openSync, writeSync } from 'node:fs'
 import { type FileHandle, mkdir, open, readdir, readFile, realpath, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setImmediate, setTimeout } from 'node:timers'
+import { promisify } from 'node:util'
 import { acquireDirLock, type DirLock, errorCode } from './lock.ts'
-import { decodeSegment, encodeRecord, type Line, writeLines } from './record.ts'
+import { decodeSegment, encodeRecord, type Line, linesToBuffer } from './record.ts'
 import type { AppendResult, Spool, SpoolEntry, SpoolStats } from './types.ts'
 
 export interface FileSpoolOptions {
@@ -57,10 +63,10 @@ export interface FileSpoolOptions {
   /** Clock for spool times and ages, in ms since the epoch. Default `Date.now`. */
   now?: () => number
   /**
-   * Least time between the starts of two group commits (write + fdatasync). A record written while idle
-   * goes out at once; under load, records gather for up to this long and share one fdatasync, whose CPU
-   * cost (~0.3 ms on a VM) would otherwise be paid for every few requests. Delays durability (and so
-   * delivery) by at most this much, never a user's request. Default 10 ms.
+   * Least time between the starts of two group commits (fdatasync). A record written while idle is synced
+   * at once; under load, records gather for up to this long and share one fdatasync, whose CPU cost
+   * (~0.3 ms on a VM) would otherwise be paid for every few requests. Delays durability against a power
+   * cut (and so delivery) by at most this much, never a user's request. Default 10 ms.
    */
   minSyncIntervalMs?: number
   /** A segment is sealed once it reaches this size. Default 8 MiB. */
@@ -131,8 +137,12 @@ interface Segment {
   /** Waiting entries whose current record is here, and their bytes. */
   live: number
   liveBytes: number
-  /** Open only while active. */
-  fh: FileHandle | null
+  /** Open while active, and after that until what was written to it is synced. */
+  fd: number | null
+  /** Written to since its last fdatasync. */
+  dirty: boolean
+  /** Its directory entry is durable (the directory was fsynced after it was created). */
+  named: boolean
   sealedAt: number
   /** Older segments holding records that acks in this one cancel: this one goes only after them. */
   deps: Set<Segment>
@@ -155,10 +165,10 @@ interface Item {
   moving: boolean
 }
 
-/** Records queued for the next group commit, and what to do once they are durable (or failed). */
+/** Records written and waiting for the next group commit, and what to do once they are synced (or failed). */
 interface Chunk {
-  lines: Line[]
-  bytes: number
+  /** Where they were written. */
+  seg: Segment
   /** Applies the records to the index; returns what settles the caller's promise (after deletions). */
   done(seg: Segment): (() => void) | void
   fail(err: Error): void
@@ -185,6 +195,8 @@ class FileSpoolImpl implements FileSpool {
   private nextSegment = 1
 
   private queue: Chunk[] = []
+  /** A segment was sealed since the last collect. */
+  private sealed = false
   private scheduled = false
   private draining: Promise<void> | null = null
   private writes = 0
@@ -240,24 +252,29 @@ class FileSpoolImpl implements FileSpool {
       return Promise.reject(err)
     }
     if (lines.length === 0) return Promise.resolve({ spooled: already, refused })
+    let seg: Segment
+    try {
+      seg = this.write(lines, bytes)
+    } catch (err) {
+      return Promise.reject(err)
+    }
     this.reserved += bytes
     return new Promise<AppendResult>((resolve, reject) => {
-      this.enqueue({
-        lines,
-        bytes,
-        done: (seg) => {
+      this.awaitSync({
+        seg,
+        done: (synced) => {
           this.reserved -= bytes
           for (let i = 0; i < accepted.length; i++) {
             const entry = accepted[i]!
             const twin = this.index.get(entry.uuid)
             if (twin) {
-              ;(twin.older ??= []).push(seg) // the same uuid appended twice at once: keep the first
+              ;(twin.older ??= []).push(synced) // the same uuid appended twice at once: keep the first
               continue
             }
             const size = lines[i]!.bytes
-            this.index.set(entry.uuid, { entry, at, bytes: size, seg, older: null, busy: false, moving: false })
-            seg.live++
-            seg.liveBytes += size
+            this.index.set(entry.uuid, { entry, at, bytes: size, seg: synced, older: null, busy: false, moving: false })
+            synced.live++
+            synced.liveBytes += size
             this.liveBytes += size
           }
           return () => resolve({ spooled: accepted.length + already, refused })
@@ -337,8 +354,8 @@ class FileSpoolImpl implements FileSpool {
         await Promise.allSettled([...this.deadLetterOps])
         await this.idle()
         await this.deadLetterChain.catch(() => undefined)
-        await this.active?.fh?.close().catch(() => undefined)
-        if (this.active) this.active.fh = null
+        this.active = null
+        for (const seg of this.segs) await closeSegment(seg)
         await this.deadLetterFile?.close().catch(() => undefined)
         this.deadLetterFile = null
       } finally {
@@ -410,19 +427,19 @@ class FileSpoolImpl implements FileSpool {
 
   private writeAck(items: Item[]): Promise<void> {
     if (items.length === 0) return Promise.resolve()
-    let line: Line
+    let seg: Segment
     try {
-      line = encodeRecord({ k: 'a', u: items.map((item) => item.entry.uuid) })
+      const line = encodeRecord({ k: 'a', u: items.map((item) => item.entry.uuid) })
+      seg = this.write([line], line.bytes)
     } catch (err) {
       for (const item of items) item.busy = false
       return Promise.reject(err)
     }
     return new Promise<void>((resolve, reject) => {
-      this.enqueue({
-        lines: [line],
-        bytes: line.bytes,
-        done: (seg) => {
-          for (const item of items) if (this.index.get(item.entry.uuid) === item) this.settle(item, seg)
+      this.awaitSync({
+        seg,
+        done: (synced) => {
+          for (const item of items) if (this.index.get(item.entry.uuid) === item) this.settle(item, synced)
           return resolve
         },
         fail: (err) => {
@@ -433,7 +450,59 @@ class FileSpoolImpl implements FileSpool {
     })
   }
 
-  private enqueue(chunk: Chunk): void {
+  /**
+   * Writes the lines now, as one write() at the end of the active segment (started, or first sealed when
+   * full, here). Synchronous on purpose: see the top of this file. On failure the segment's tail is
+   * unknown, so it takes no more records; the next write starts a new one.
+   */
+  private write(lines: Line[], bytes: number): Segment {
+    const seg = this.activeFor(bytes)
+    const buf = linesToBuffer(lines)
+    try {
+      let off = 0
+      while (off < buf.length) {
+        const written = writeSync(seg.fd!, buf, off, buf.length - off, seg.size + off)
+        if (written <= 0) throw Object.assign(new Error('short write'), { code: 'ESHORTWRITE' })
+        off += written
+      }
+    } catch (err) {
+      this.seal(seg)
+      throw ioError('write to', seg.path, err)
+    }
+    this.writes++
+    seg.size += buf.length
+    seg.dirty = true
+    return seg
+  }
+
+  /** The segment to write `bytes` to: the active one, unless it would grow past `segmentBytes`. */
+  private activeFor(bytes: number): Segment {
+    const current = this.active
+    if (current && (current.size === 0 || current.size + bytes <= this.segmentBytes)) return current
+    if (current) this.seal(current)
+    const n = this.nextSegment++
+    const path = this.segmentPath(n)
+    let fd: number
+    try {
+      fd = openSync(path, 'wx', 0o600)
+    } catch (err) {
+      throw ioError('create', path, err)
+    }
+    const seg = newSegment(n, path, 0, fd, Number.POSITIVE_INFINITY)
+    this.segs.push(seg)
+    this.active = seg
+    return seg
+  }
+
+  /** No more records go to `seg`; the group commit syncs what it holds and closes it, then collects and compacts. */
+  private seal(seg: Segment): void {
+    if (this.active === seg) this.active = null
+    seg.sealedAt = this.now()
+    this.sealed = true
+  }
+
+  /** Registers written records for the next group commit. */
+  private awaitSync(chunk: Chunk): void {
     this.queue.push(chunk)
     this.kick()
   }
@@ -451,7 +520,7 @@ class FileSpoolImpl implements FileSpool {
     })
   }
 
-  /** Group commit: everything queued goes out as one write and one fdatasync, until the queue is empty. */
+  /** Group commit: one fdatasync for everything written since the last, until nothing waits. */
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
       const wait = this.lastCommitAt + this.minSyncIntervalMs - performance.now()
@@ -459,83 +528,41 @@ class FileSpoolImpl implements FileSpool {
       this.lastCommitAt = performance.now()
       const batch = this.queue
       this.queue = []
-      let bytes = 0
-      for (const chunk of batch) bytes += chunk.bytes
-      let seg: Segment
-      try {
-        seg = await this.segmentFor(bytes)
-        await this.writeBatch(seg, batch, bytes)
-      } catch (err) {
-        const error = err instanceof Error && err.message.startsWith('spool:') ? err : ioError('write', this.key, err)
-        for (const chunk of batch) chunk.fail(error)
-        await this.abandonActive()
-        continue
+      const failed = new Map<Segment, Error>()
+      for (const seg of this.segs) {
+        if (!seg.dirty) continue
+        seg.dirty = false
+        try {
+          // The new file's name must survive a power cut too.
+          if (!seg.named) await this.syncDir()
+          seg.named = true
+          await fdatasync(seg.fd!)
+          this.syncs++
+        } catch (err) {
+          failed.set(seg, ioError('write to', seg.path, err))
+          this.seal(seg) // its pages may be lost: nothing more goes after them
+        }
       }
+      for (const seg of this.segs) if (seg !== this.active && !seg.dirty) await closeSegment(seg)
       const settle: (() => void)[] = []
       for (const chunk of batch) {
-        const resolve = chunk.done(seg)
+        const error = failed.get(chunk.seg)
+        if (error) {
+          chunk.fail(error)
+          continue
+        }
+        const resolve = chunk.done(chunk.seg)
         if (resolve) settle.push(resolve)
+      }
+      if (this.sealed) {
+        this.sealed = false
+        await this.collect()
+        this.compact()
       }
       // Resolve once what the batch freed is deleted, so a resolved ack also means its segments are gone.
       await this.collect()
       for (const resolve of settle) resolve()
     }
-  }
-
-  private async writeBatch(seg: Segment, batch: Chunk[], bytes: number): Promise<void> {
-    const fh = seg.fh!
-    const buf = concat(batch, bytes)
-    try {
-      let off = 0
-      while (off < buf.length) {
-        const { bytesWritten } = await fh.write(buf, off, buf.length - off, seg.size + off)
-        if (bytesWritten <= 0) throw Object.assign(new Error('short write'), { code: 'ESHORTWRITE' })
-        off += bytesWritten
-      }
-      this.writes++
-      seg.size += buf.length
-      await fh.datasync()
-      this.syncs++
-    } catch (err) {
-      throw ioError('write to', seg.path, err)
-    }
-  }
-
-  /** The active segment, sealing it first if this batch would take it past `segmentBytes`. */
-  private async segmentFor(bytes: number): Promise<Segment> {
-    const current = this.active
-    if (current && (current.size === 0 || current.size + bytes <= this.segmentBytes)) return current
-    if (current) {
-      this.active = null
-      current.sealedAt = this.now()
-      await current.fh?.close().catch(() => undefined)
-      current.fh = null
-      await this.collect()
-      this.compact()
-    }
-    const n = this.nextSegment++
-    const path = this.segmentPath(n)
-    let fh: FileHandle
-    try {
-      fh = await open(path, 'wx', 0o600)
-    } catch (err) {
-      throw ioError('create', path, err)
-    }
-    await this.syncDir() // the new file's name must survive a power cut too
-    const seg = newSegment(n, path, 0, fh, Number.POSITIVE_INFINITY)
-    this.segs.push(seg)
-    this.active = seg
-    return seg
-  }
-
-  /** After a failed write the segment's tail is unknown: stop writing to it; the next batch starts a new one. */
-  private async abandonActive(): Promise<void> {
-    const seg = this.active
-    if (!seg) return
-    this.active = null
-    seg.sealedAt = this.now()
-    await seg.fh?.close().catch(() => undefined)
-    seg.fh = null
   }
 
   /** Deletes every segment that can go (see the top of this file). Returns how many it deleted. */
@@ -544,7 +571,7 @@ class FileSpoolImpl implements FileSpool {
     /** Deleted in this pass, the directory not fsynced since. */
     const unsynced = new Set<Segment>()
     for (const seg of [...this.segs]) {
-      if (seg === this.active || seg.live > 0) continue
+      if (seg.fd !== null || seg.live > 0) continue
       let blocked = false
       let afterUnsynced = false
       for (const dep of seg.deps) {
@@ -573,15 +600,19 @@ class FileSpoolImpl implements FileSpool {
   }
 
   /**
-   * Copies the waiting entries of old, mostly acked segments to the active one, so those can be deleted.
-   * At most about one segment's worth a call (it runs each time a segment is sealed).
+   * Copies the waiting entries of old segments that are mostly acked, or that keep an empty segment on
+   * disk, to the active one, so those can be deleted. At most about one segment's worth a call (it runs
+   * each time a segment is sealed).
    */
   private compact(): void {
     const now = this.now()
+    const pinning = new Set<Segment>()
+    for (const seg of this.segs) if (seg.live === 0 && seg.fd === null) for (const dep of seg.deps) if (!dep.deleted) pinning.add(dep)
     const sources = new Set<Segment>()
     let budget = 0
     for (const seg of this.segs) {
-      if (seg.fh || seg.live === 0 || now - seg.sealedAt < this.compactAfterMs || seg.liveBytes * 2 > seg.size) continue
+      if (seg.fd !== null || seg.live === 0 || now - seg.sealedAt < this.compactAfterMs) continue
+      if (seg.liveBytes * 2 > seg.size && !pinning.has(seg)) continue
       sources.add(seg)
       budget += seg.liveBytes
       if (budget >= this.segmentBytes) break
@@ -599,14 +630,20 @@ class FileSpoolImpl implements FileSpool {
       bytes += line.bytes
     }
     if (items.length === 0) return
-    this.queue.push({
-      lines,
-      bytes,
-      done: (seg) => {
+    let seg: Segment
+    try {
+      seg = this.write(lines, bytes)
+    } catch {
+      for (const item of items) item.moving = false
+      return // tried again at the next seal
+    }
+    this.awaitSync({
+      seg,
+      done: (synced) => {
         for (let i = 0; i < items.length; i++) {
           const item = items[i]!
           item.moving = false
-          if (this.index.get(item.entry.uuid) === item) this.move(item, seg, lines[i]!.bytes)
+          if (this.index.get(item.entry.uuid) === item) this.move(item, synced, lines[i]!.bytes)
         }
       },
       fail: () => {
@@ -699,16 +736,18 @@ class FileSpoolImpl implements FileSpool {
   }
 }
 
-function newSegment(n: number, path: string, size: number, fh: FileHandle | null, sealedAt: number): Segment {
-  return { n, path, size, live: 0, liveBytes: 0, fh, sealedAt, deps: new Set(), deleted: false }
+function newSegment(n: number, path: string, size: number, fd: number | null, sealedAt: number): Segment {
+  return { n, path, size, live: 0, liveBytes: 0, fd, dirty: false, named: fd === null, sealedAt, deps: new Set(), deleted: false }
 }
 
-function concat(batch: Chunk[], bytes: number): Buffer {
-  const buf = Buffer.allocUnsafe(bytes)
-  let off = 0
-  for (const chunk of batch) off = writeLines(chunk.lines, buf, off)
-  if (off !== bytes) throw new Error('spool: record sizes do not add up') // cannot happen: checked anyway
-  return buf
+const fdatasync = promisify(fdatasyncCallback)
+const closeFd = promisify(closeCallback)
+
+async function closeSegment(seg: Segment): Promise<void> {
+  if (seg.fd === null) return
+  const fd = seg.fd
+  seg.fd = null
+  await closeFd(fd).catch(() => undefined)
 }
 
 /** An I/O error naming the file and the error code only (never a foreign message: it could quote data). */
