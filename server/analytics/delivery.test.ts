@@ -108,6 +108,26 @@ async function until(condition: () => boolean, timeoutMs = 3000) {
 }
 
 describe('PostHogDelivery', () => {
+  it('does not wait for an ack to be synced before sending the next batch', async () => {
+    // Like the file spool: acked events leave pending() at once, the promise resolves after the fdatasync.
+    class SlowSyncSpool extends MemorySpool {
+      override ack(uuids: Iterable<string>): Promise<void> {
+        for (const uuid of uuids) this.entries.delete(uuid)
+        return new Promise((resolve) => setTimeout(resolve, 1_000))
+      }
+    }
+    const posthog = fakePostHog([])
+    const metrics = counters()
+    const spool = new SlowSyncSpool()
+    const delivery = new PostHogDelivery({ spool, log: jsonLogger(() => {}), metrics, flushAt: 1, flushIntervalMs: 0, batchSize: 2, fetch: posthog.fetchImpl })
+    const started = Date.now()
+    for (let i = 0; i < 6; i++) delivery.send(TARGET, event())
+    await until(() => posthog.batches.length === 3, 900)
+    expect(Date.now() - started).toBeLessThan(900)
+    expect(metrics.counts.delivered).toBe(6)
+    await delivery.shutdown(2_000)
+  })
+
   it('removes events from the spool only once PostHog accepted their batch, gzipped on the wire', async () => {
     const { spool, posthog, metrics, delivery } = setup([])
     const sent = [event(), event()]

@@ -277,7 +277,12 @@ export class PostHogDelivery implements AnalyticsSink {
       }
     }
     if (delivered.length > 0) {
-      await this.options.spool.ack(delivered)
+      // Not awaited: the ack is written at once and its events leave pending() at once, so the next batch
+      // need not wait for the ack's grouped fdatasync. Should a power cut lose the ack, PostHog gets the
+      // batch again and deduplicates it by uuid.
+      this.options.spool.ack(delivered).catch((error: unknown) => {
+        this.options.log('warn', 'could not record delivered analytics events; they will be sent again', { count: delivered.length, error: errorText(error) })
+      })
       this.options.metrics.delivered(delivered.length)
     }
     for (const letter of deadLetters) {
