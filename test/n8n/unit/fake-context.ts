@@ -77,12 +77,12 @@ export function executeContext(
   return { ctx: ctx as unknown as IExecuteFunctions, sent }
 }
 
-export function loadOptionsContext(respond: Responder): FakeContext<ILoadOptionsFunctions> {
+export function loadOptionsContext(respond: Responder, credentials = CREDENTIALS): FakeContext<ILoadOptionsFunctions> {
   const sent: SentRequest[] = []
   const ctx = {
     getNode: () => NODE,
-    getCredentials: async () => CREDENTIALS,
-    helpers: { httpRequestWithAuthentication: http(sent, respond, CREDENTIALS) },
+    getCredentials: async () => credentials,
+    helpers: { httpRequestWithAuthentication: http(sent, respond, credentials) },
   }
   return { ctx: ctx as unknown as ILoadOptionsFunctions, sent }
 }
@@ -132,4 +132,26 @@ export function completion(
 /** An OpenAI-format error answer, as the proxy sends its own and relays an upstream's. */
 export function proxyError(statusCode: number, message: string, type = 'invalid_request_error', code: string | null = null): IN8nHttpFullResponse {
   return { statusCode, headers: { 'content-type': 'application/json' }, body: { error: { message, type, code } } }
+}
+
+/**
+ * A real HTTP call, with what the nodes rely on from n8n-core's httpRequest: a JSON body, a parsed JSON
+ * answer, lower-cased response headers, and HTTP errors returned as responses under `ignoreHttpStatusErrors`.
+ */
+export const fetchResponder: Responder = async (options) => {
+  const json = options.body !== undefined
+  const response = await fetch(options.url, {
+    method: options.method ?? 'GET',
+    headers: { ...(options.headers as Record<string, string>), ...(json ? { 'content-type': 'application/json' } : {}) },
+    body: json ? JSON.stringify(options.body) : undefined,
+  })
+  const text = await response.text()
+  let body: unknown = text
+  try {
+    body = JSON.parse(text)
+  } catch {
+    // Not JSON: n8n hands the text over as is.
+  }
+  if (response.status >= 400 && !options.ignoreHttpStatusErrors) throw new Error(`HTTP ${response.status}: ${text}`)
+  return { statusCode: response.status, headers: Object.fromEntries(response.headers), body: body as IN8nHttpFullResponse['body'] }
 }
