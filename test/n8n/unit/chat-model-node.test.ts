@@ -1,6 +1,7 @@
 import type { IDataObject } from 'n8n-workflow'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LmChatOpenStack } from '../../../connectors/n8n/nodes/LmChatOpenStack/LmChatOpenStack.node.ts'
+import { OpenStack } from '../../../connectors/n8n/nodes/OpenStack/OpenStack.node.ts'
 import { FAKE_TEXT, type FakeOpenAI, startFakeOpenAI } from '../../fakes/openai-upstream.ts'
 import { CREDENTIALS, supplyDataContext } from './fake-context.ts'
 
@@ -13,7 +14,7 @@ interface SuppliedModel {
   invoke(input: string): Promise<{ content: unknown }>
 }
 
-const PARAMS: IDataObject = { model: { __rl: true, mode: 'list', value: 'gpt-4o-mini' }, userId: 'user-42', options: {} }
+const PARAMS: IDataObject = { model: 'gpt-4o-mini', userId: 'user-42', options: {} }
 
 async function supply(params: IDataObject, credentials = CREDENTIALS) {
   const { response } = await new LmChatOpenStack().supplyData.call(supplyDataContext(params, credentials), 0)
@@ -33,6 +34,20 @@ describe('OpenStack Chat Model: the model client', () => {
     expect(model.modelKwargs).toEqual({ user: 'user-42' })
     expect(model).toMatchObject({ temperature: 0.3, maxTokens: 200, topP: 0.8, frequencyPenalty: 0.1, presencePenalty: 0.2, timeout: 5000 })
     expect(model.caller.maxRetries).toBe(1)
+  })
+
+  it('refuses a resource-locator-shaped or empty model value, so no model is handed to the agent', async () => {
+    for (const [model, message] of [
+      [{ __rl: true, mode: 'list', value: 'gpt-4o-mini' }, 'Model must be a model ID such as openai/gpt-4o-mini'],
+      [' ', 'Choose a model'],
+    ] as const) {
+      const error: unknown = await supply({ ...PARAMS, model }).then(
+        () => expect.unreachable('a model was supplied'),
+        (e: unknown) => e,
+      )
+      expect((error as Error).constructor.name).toBe('NodeOperationError')
+      expect((error as Error).message).toBe(message)
+    }
   })
 
   it.each([
@@ -68,11 +83,17 @@ describe('OpenStack Chat Model: what reaches the wire', () => {
 })
 
 describe('OpenStack Chat Model: description', () => {
-  it('is a language-model sub-node with the model, the required user id and the options', () => {
-    const { description } = new LmChatOpenStack()
+  it('is a language-model sub-node with exactly the model, the required user id and the options', () => {
+    const { description, methods } = new LmChatOpenStack()
     expect(description).toMatchObject({ name: 'lmChatOpenStack', displayName: 'OpenStack Chat Model', inputs: [], outputs: ['ai_languageModel'] })
     expect(description.credentials).toEqual([{ name: 'openStackApi', required: true }])
-    expect(description.properties.find((p) => p.name === 'model')).toMatchObject({ type: 'resourceLocator' })
+    expect(description.properties.filter((p) => p.type !== 'notice').map((p) => p.name)).toEqual(['model', 'userId', 'options'])
+    // The same plain options field as the OpenStack node's (SPEC §8), not a resource locator.
+    const model = description.properties.find((p) => p.name === 'model')
+    expect(model).toMatchObject({ type: 'options', default: '', required: true, typeOptions: { loadOptionsMethod: 'getModels' } })
+    expect(model).not.toHaveProperty('modes')
+    expect(model).toEqual(new OpenStack().description.properties.find((p) => p.name === 'model'))
+    expect(methods).toEqual({ loadOptions: { getModels: expect.any(Function) } })
     expect(description.properties.find((p) => p.name === 'userId')).toMatchObject({ required: true })
     const options = description.properties.find((p) => p.name === 'options')?.options?.map((o) => o.name)
     expect(options?.sort()).toEqual(['frequencyPenalty', 'maxRetries', 'maxTokens', 'presencePenalty', 'temperature', 'timeout', 'topP'])

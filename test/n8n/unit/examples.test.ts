@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import type { INodeType, IWorkflowBase } from 'n8n-workflow'
+import { isResourceLocatorValue } from 'n8n-workflow'
 import { describe, expect, it } from 'vitest'
 import { LmChatOpenStack } from '../../../connectors/n8n/nodes/LmChatOpenStack/LmChatOpenStack.node.ts'
 import { OpenStack } from '../../../connectors/n8n/nodes/OpenStack/OpenStack.node.ts'
@@ -35,6 +36,14 @@ describe.each([
       expect(node.typeVersion).toBe(1)
       const known = description?.properties.map((p) => p.name)
       expect(Object.keys(node.parameters).filter((name) => !known?.includes(name))).toEqual([])
+      // Each value has the shape its parameter declares: the model is the id string, never { __rl, mode, value }.
+      expect(node.parameters.model).toMatch(/^[\w.-]+\/[\w.:-]+$/)
+      for (const [name, value] of Object.entries(node.parameters)) {
+        const type = description?.properties.find((p) => p.name === name)?.type
+        expect(isResourceLocatorValue(value), name).toBe(false)
+        const expected = { options: 'string', string: 'string', boolean: 'boolean', number: 'number', collection: 'object', fixedCollection: 'object' }
+        expect([name, typeof value]).toEqual([name, expected[type as keyof typeof expected]])
+      }
       expect(node.parameters.userId).toMatch(/^=\{\{.+\}\}$/)
       expect(Object.keys(node.credentials ?? {})).toEqual(['openStackApi'])
     }

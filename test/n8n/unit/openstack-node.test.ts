@@ -1,13 +1,22 @@
-import type { IDataObject, INodeExecutionData } from 'n8n-workflow'
+import type { IDataObject, INodeExecutionData, INodeProperties } from 'n8n-workflow'
+import { isResourceLocatorValue } from 'n8n-workflow'
 import { describe, expect, it } from 'vitest'
 import { OpenStack } from '../../../connectors/n8n/nodes/OpenStack/OpenStack.node.ts'
 import { type Responder, completion, executeContext, loadOptionsContext, proxyError } from './fake-context.ts'
 
-const MODEL = { __rl: true, mode: 'list', value: 'openai/gpt-4o-mini' }
+/** The model as a saved workflow holds it (SPEC §8): the id itself, a plain string. */
+const MODEL = 'openai/gpt-4o-mini'
 
 /** Parameters of one item as a saved workflow holds them; `simplify` and `options` as n8n fills defaults. */
 function item(overrides: IDataObject = {}): IDataObject {
-  return { operation: 'message', model: MODEL, inputType: 'prompt', prompt: 'Say hello', userId: 'user-42', simplify: true, options: {}, ...overrides }
+  return { resource: 'chat', operation: 'message', model: MODEL, prompt: 'Say hello', userId: 'user-42', simplify: true, options: {}, ...overrides }
+}
+
+/** The messages body of the one request a run of `params` sends. */
+async function sentMessages(params: IDataObject): Promise<unknown> {
+  const { sent } = await run([item(params)])
+  expect(sent).toHaveLength(1)
+  return (sent[0]?.options.body as IDataObject).messages
 }
 
 async function run(items: IDataObject[], respond: Responder = () => completion('Hello!'), continueOnFail = false) {
@@ -43,8 +52,7 @@ describe('OpenStack node: the request', () => {
   it('sends the system message first, then the messages in order, and maps every option', async () => {
     const { sent } = await run([
       item({
-        model: { __rl: true, mode: 'id', value: 'anthropic/claude-sonnet-4-5' },
-        inputType: 'messages',
+        model: 'anthropic/claude-sonnet-4-5',
         systemMessage: 'Answer in French.',
         messages: {
           values: [
@@ -73,10 +81,18 @@ describe('OpenStack node: the request', () => {
     })
   })
 
-  it('takes a model typed as a plain id, and a numeric user id as text', async () => {
-    const { sent } = await run([item({ model: 'gpt-4o', userId: 42 })])
+  it('sends the model id as saved or given by an expression, trimmed, and a numeric user id as text', async () => {
+    const { sent } = await run([item({ model: ' gpt-4o ', userId: 42 })])
     expect(sent[0]?.options.body).toMatchObject({ model: 'gpt-4o', user: '42' })
     expect(sent[0]?.options.headers).toMatchObject({ 'X-Openstack-User': '42' })
+  })
+
+  it('refuses a resource-locator-shaped model value ({ __rl, mode, value }) before any request', async () => {
+    const { error, sent } = await failure([item({ model: { __rl: true, mode: 'list', value: MODEL } })])
+    expect(error.constructor.name).toBe('NodeOperationError')
+    expect(error.message).toBe('Model must be a model ID such as openai/gpt-4o-mini')
+    expect(sent).toHaveLength(0)
+    expect((await failure([item({ model: '  ' })])).error.message).toBe('Choose a model')
   })
 
   it('trims the user id, and sends a non-ASCII id in the body only (no HTTP client accepts it in a header)', async () => {
@@ -88,25 +104,58 @@ describe('OpenStack node: the request', () => {
   })
 })
 
+describe('OpenStack node: which messages are sent (system message, then Messages if any, else Prompt)', () => {
+  it('sends the prompt as one user message when Messages is empty or unset', async () => {
+    expect(await sentMessages({})).toEqual([{ role: 'user', content: 'Say hello' }])
+    expect(await sentMessages({ messages: {} })).toEqual([{ role: 'user', content: 'Say hello' }])
+    expect(await sentMessages({ messages: { values: [] } })).toEqual([{ role: 'user', content: 'Say hello' }])
+  })
+
+  it('sends the Messages, not the Prompt, when Messages has entries', async () => {
+    const messages = { values: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello' }, { role: 'user', content: 'Bye' }] }
+    expect(await sentMessages({ prompt: 'Ignored', messages })).toEqual(messages.values)
+    expect(await sentMessages({ prompt: '', messages, systemMessage: 'Be brief.' })).toEqual([{ role: 'system', content: 'Be brief.' }, ...messages.values])
+  })
+
+  it('puts the system message first, before the prompt, and leaves out a blank one', async () => {
+    expect(await sentMessages({ systemMessage: 'Be brief.' })).toEqual([
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'Say hello' },
+    ])
+    expect(await sentMessages({ systemMessage: '  ' })).toEqual([{ role: 'user', content: 'Say hello' }])
+  })
+
+  it('fails the item before any request when there is neither a prompt nor a message', async () => {
+    for (const params of [{ prompt: ' ' }, { prompt: '', messages: { values: [] } }, { prompt: '', systemMessage: 'Be brief.' }]) {
+      const { error, sent } = await failure([item(params)])
+      expect(error.constructor.name).toBe('NodeOperationError')
+      expect(error.message).toBe('Nothing to send: set the Prompt, or add Messages')
+      expect(sent).toHaveLength(0)
+    }
+  })
+})
+
 describe('OpenStack node: the output', () => {
-  it('simplifies to text, model, usage and cost_usd from the X-Openstack-Cost-Usd header', async () => {
+  it('simplifies to exactly text, model, usage { input_tokens, output_tokens } and cost_usd from X-Openstack-Cost-Usd', async () => {
     const { output } = await run([item()], () => completion('Hello!', { costUsd: '0.000123' }))
-    expect(output).toEqual([
+    expect(output).toStrictEqual([
       {
-        json: {
-          text: 'Hello!',
-          model: 'gpt-4o-mini-2024-07-18',
-          usage: { prompt_tokens: 12, completion_tokens: 7, total_tokens: 19, input_tokens: 12, output_tokens: 7 },
-          cost_usd: 0.000123,
-        },
+        json: { text: 'Hello!', model: 'gpt-4o-mini-2024-07-18', usage: { input_tokens: 12, output_tokens: 7 }, cost_usd: 0.000123 },
         pairedItem: { item: 0 },
       },
     ])
+    // No other key, not even an undefined one, in this order.
+    expect(Object.keys(output[0]?.json ?? {})).toEqual(['text', 'model', 'usage', 'cost_usd'])
+    expect(Object.keys(output[0]?.json.usage ?? {})).toEqual(['input_tokens', 'output_tokens'])
   })
 
-  it('gives cost_usd null when the proxy sends no cost (unknown price)', async () => {
+  it('gives cost_usd null when the proxy sends no cost (unknown price), and null tokens without a usage block', async () => {
     const { output } = await run([item()])
     expect(output[0]?.json.cost_usd).toBeNull()
+    const noUsage = completion('Hello!', { costUsd: 'n/a' })
+    delete (noUsage.body as IDataObject).usage
+    const { output: bare } = await run([item()], () => noUsage)
+    expect(bare[0]?.json).toStrictEqual({ text: 'Hello!', model: 'gpt-4o-mini-2024-07-18', usage: { input_tokens: null, output_tokens: null }, cost_usd: null })
   })
 
   it('returns the whole completion when Simplify Output is off', async () => {
@@ -193,51 +242,79 @@ describe('OpenStack node: errors', () => {
     expect(control.error.message).toMatch(/control characters/)
   })
 
-  it('fails an empty prompt or an empty message list before any request', async () => {
-    expect((await failure([item({ prompt: ' ' })])).error.message).toBe('Prompt is empty')
-    const noMessages = await failure([item({ inputType: 'messages', messages: {} })])
-    expect(noMessages.error.message).toBe('Add at least one message under Messages')
-    expect(noMessages.sent).toHaveLength(0)
-  })
 })
 
 describe('OpenStack node: model list', () => {
-  it('lists the models of GET {baseUrl}/models, filtered and sorted', async () => {
+  it('loads the Model options from GET {baseUrl}/models, sorted, the id as name and value', async () => {
     const { ctx, sent } = loadOptionsContext(() => ({
       statusCode: 200,
       headers: {},
       body: { object: 'list', data: [{ id: 'openai/gpt-4o-mini' }, { id: 'anthropic/claude-sonnet-4-5' }, { id: 'openai/gpt-4o' }] },
     }))
-    const search = new OpenStack().methods.listSearch.searchModels
-    expect(await search.call(ctx)).toEqual({
-      results: [
-        { name: 'anthropic/claude-sonnet-4-5', value: 'anthropic/claude-sonnet-4-5' },
-        { name: 'openai/gpt-4o', value: 'openai/gpt-4o' },
-        { name: 'openai/gpt-4o-mini', value: 'openai/gpt-4o-mini' },
-      ],
-    })
-    expect((await search.call(ctx, 'GPT-4O-')).results.map((r) => r.value)).toEqual(['openai/gpt-4o-mini'])
+    expect(await new OpenStack().methods.loadOptions.getModels.call(ctx)).toEqual([
+      { name: 'anthropic/claude-sonnet-4-5', value: 'anthropic/claude-sonnet-4-5' },
+      { name: 'openai/gpt-4o', value: 'openai/gpt-4o' },
+      { name: 'openai/gpt-4o-mini', value: 'openai/gpt-4o-mini' },
+    ])
     expect(sent[0]?.options).toMatchObject({ method: 'GET', url: 'http://127.0.0.1:8080/v1/models' })
     expect(sent[0]?.options.headers).toMatchObject({ Authorization: 'Bearer sk-openstack-test' })
   })
 
   it('says so when the answer is not an OpenAI model list', async () => {
     const { ctx } = loadOptionsContext(() => ({ statusCode: 200, headers: {}, body: '<html>login</html>' }))
-    await expect(new OpenStack().methods.listSearch.searchModels.call(ctx)).rejects.toThrow(/without an OpenAI model list/)
+    await expect(new OpenStack().methods.loadOptions.getModels.call(ctx)).rejects.toThrow(/without an OpenAI model list/)
   })
 })
 
-describe('OpenStack node: description', () => {
-  it('is the programmatic, tool-usable "OpenStack" node with Message a Model', () => {
-    const { description } = new OpenStack()
+describe('OpenStack node: description (the public names of SPEC §8)', () => {
+  const { description, methods } = new OpenStack()
+  const property = (name: string): INodeProperties | undefined => description.properties.find((p) => p.name === name)
+
+  it('is the programmatic, tool-usable "OpenStack" node with Chat → Message a Model', () => {
     expect(description).toMatchObject({ name: 'openStack', displayName: 'OpenStack', version: 1, usableAsTool: true })
     expect(description.credentials).toEqual([{ name: 'openStackApi', required: true }])
-    const names = description.properties.map((p) => p.name)
-    for (const name of ['resource', 'operation', 'model', 'inputType', 'prompt', 'messages', 'systemMessage', 'userId', 'simplify', 'options']) {
-      expect(names).toContain(name)
-    }
-    expect(description.properties.find((p) => p.name === 'userId')).toMatchObject({ required: true })
-    const options = description.properties.find((p) => p.name === 'options')?.options?.map((o) => o.name)
+    expect(property('resource')).toMatchObject({ type: 'options', default: 'chat', options: [{ value: 'chat' }] })
+    expect(property('operation')).toMatchObject({ type: 'options', default: 'message', options: [{ value: 'message', name: 'Message a Model' }] })
+  })
+
+  it('has exactly these parameters, with no Input Type and no parameter hidden behind another', () => {
+    expect(description.properties.map((p) => p.name).sort()).toEqual(
+      ['messages', 'model', 'operation', 'options', 'prompt', 'resource', 'simplify', 'systemMessage', 'userId'].sort(),
+    )
+    expect(description.properties.filter((p) => p.displayOptions)).toEqual([])
+    expect(property('userId')).toMatchObject({ type: 'string', required: true })
+    expect(property('simplify')).toMatchObject({ type: 'boolean', default: true })
+    expect(property('prompt')).toMatchObject({ type: 'string', default: '' })
+    expect(property('systemMessage')).toMatchObject({ type: 'string', default: '' })
+    const options = property('options')?.options?.map((o) => o.name)
     expect(options?.sort()).toEqual(['frequencyPenalty', 'jsonOutput', 'maxTokens', 'presencePenalty', 'temperature', 'topP'])
+  })
+
+  it('declares Messages as a fixed collection { values: [{ role, content }] }', () => {
+    const messages = property('messages')
+    expect(messages).toMatchObject({ type: 'fixedCollection', typeOptions: { multipleValues: true } })
+    expect(messages?.options).toHaveLength(1)
+    expect(messages?.options?.[0]).toMatchObject({ name: 'values' })
+    const fields = (messages?.options?.[0] as { values: INodeProperties[] }).values
+    expect(fields.map((f) => f.name)).toEqual(['role', 'content'])
+    expect((fields[0]?.options as { value: string }[]).map((o) => o.value).sort()).toEqual(['assistant', 'system', 'user'])
+  })
+
+  it('declares the model as a plain options field loaded from /models, expressions allowed: not a resource locator', () => {
+    const model = property('model')
+    expect(model).toMatchObject({ type: 'options', default: '', required: true, typeOptions: { loadOptionsMethod: 'getModels' } })
+    expect(model).not.toHaveProperty('modes')
+    expect(model?.noDataExpression).not.toBe(true)
+    expect(methods).toEqual({ loadOptions: { getModels: expect.any(Function) } })
+    // A saved resource-locator value is not the shape this parameter holds; the model id string is.
+    expect(isResourceLocatorValue(model?.default)).toBe(false)
+    expect(isResourceLocatorValue({ __rl: true, mode: 'list', value: MODEL })).toBe(true)
+    expect(typeof model?.default).toBe('string')
+  })
+
+  it('says in the hints that the system message goes first and Messages, when set, replace the Prompt', () => {
+    expect(property('prompt')?.description).toMatch(/unless Messages has entries/)
+    expect(property('messages')?.description).toMatch(/the Prompt is not sent/)
+    expect(property('systemMessage')?.description).toMatch(/sent first/)
   })
 })

@@ -18,20 +18,21 @@ describe('n8n nodes against the real proxy', () => {
   afterAll(() => stack?.stop())
 
   function item(overrides: IDataObject): IDataObject {
-    return { model: { __rl: true, mode: 'id', value: 'gpt-4o-mini' }, inputType: 'prompt', prompt: 'Say hello', simplify: true, options: {}, ...overrides }
+    return { resource: 'chat', operation: 'message', model: 'gpt-4o-mini', prompt: 'Say hello', simplify: true, options: {}, ...overrides }
   }
 
   it("passes the credential test (GET {baseUrl}/models, JSON) and lists the proxy's models", async () => {
     const { ctx } = loadOptionsContext(fetchResponder, credentials)
-    const { results } = await new OpenStack().methods.listSearch.searchModels.call(ctx)
-    expect(results.length).toBeGreaterThan(0)
-    expect(results.map((r) => r.value)).toContain('gpt-4o-mini')
+    const models = await new OpenStack().methods.loadOptions.getModels.call(ctx)
+    expect(models.length).toBeGreaterThan(0)
+    expect(models.map((m) => m.value)).toContain('gpt-4o-mini')
   })
 
   it('gets the answer, the usage and the cost, and PostHog gets the event for the user', async () => {
     const { ctx } = executeContext([item({ userId: 'n8n-node-user' })], fetchResponder, { credentials })
     const [output] = (await new OpenStack().execute.call(ctx)) as [INodeExecutionData[]]
-    expect(output[0]?.json).toMatchObject({ text: FAKE_TEXT, model: 'gpt-4o-mini-2024-07-18', usage: { input_tokens: 12, output_tokens: 7 } })
+    expect(output[0]?.json).toMatchObject({ text: FAKE_TEXT, model: 'gpt-4o-mini-2024-07-18' })
+    expect(output[0]?.json.usage).toStrictEqual({ input_tokens: 12, output_tokens: 7 })
     expect(output[0]?.json.cost_usd).toBeGreaterThan(0)
     const event = await stack.posthog.waitForEvent((e) => e.distinct_id === 'n8n-node-user')
     expect(event.event).toBe('$ai_generation')
@@ -50,7 +51,7 @@ describe('n8n nodes against the real proxy', () => {
 
   it('attributes the chat model sub-node’s calls to its user', async () => {
     const { response } = await new LmChatOpenStack().supplyData.call(
-      supplyDataContext({ model: { __rl: true, mode: 'id', value: 'gpt-4o-mini' }, userId: 'n8n-agent-user', options: {} }, credentials),
+      supplyDataContext({ model: 'gpt-4o-mini', userId: 'n8n-agent-user', options: {} }, credentials),
       0,
     )
     const answer = await (response as { invoke(input: string): Promise<{ content: unknown }> }).invoke('Say hello')

@@ -1,12 +1,13 @@
 import { supplyModel } from '@n8n/ai-node-sdk'
 import type { INodeType, INodeTypeDescription, ISupplyDataFunctions, SupplyData } from 'n8n-workflow'
-import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow'
+import { NodeConnectionTypes } from 'n8n-workflow'
 import {
   CREDENTIAL_TYPE,
   type OpenStackCredentials,
+  getModels,
   modelProperty,
+  requireModel,
   requireUserId,
-  searchModels,
   trimBaseUrl,
   userHeaders,
   userIdProperty,
@@ -29,7 +30,7 @@ export class LmChatOpenStack implements INodeType {
     icon: { light: 'file:../../icons/openstack.svg', dark: 'file:../../icons/openstack.dark.svg' },
     group: ['transform'],
     version: [1],
-    subtitle: '={{ $parameter["model"].cachedResultName || $parameter["model"].value }}',
+    subtitle: '={{ $parameter["model"] }}',
     description: 'Chat model for the AI Agent and chains, through the OpenStack AI proxy, attributed to your end user in PostHog',
     defaults: { name: 'OpenStack Chat Model' },
     inputs: [],
@@ -113,13 +114,12 @@ export class LmChatOpenStack implements INodeType {
     ],
   }
 
-  methods = { listSearch: { searchModels } }
+  methods = { loadOptions: { getModels } }
 
   async supplyData(this: ISupplyDataFunctions, itemIndex: number): Promise<SupplyData> {
     const node = this.getNode()
     const userId = requireUserId(node, this.getNodeParameter('userId', itemIndex, ''), itemIndex)
-    const model = String(this.getNodeParameter('model', itemIndex, '', { extractValue: true })).trim()
-    if (model === '') throw new NodeOperationError(node, 'Choose a model', { itemIndex })
+    const model = requireModel(node, this.getNodeParameter('model', itemIndex, ''), itemIndex)
     const options = this.getNodeParameter('options', itemIndex, {}) as ModelOptions
     const credentials = await this.getCredentials<OpenStackCredentials>(CREDENTIAL_TYPE)
 

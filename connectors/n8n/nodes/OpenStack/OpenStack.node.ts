@@ -15,9 +15,10 @@ import { asObject } from '../../../../shared/json.ts'
 import {
   CREDENTIAL_TYPE,
   type OpenStackCredentials,
+  getModels,
   modelProperty,
+  requireModel,
   requireUserId,
-  searchModels,
   trimBaseUrl,
   userHeaders,
   userIdProperty,
@@ -42,22 +43,23 @@ interface MessageOptions {
 /** Header the proxy sets on non-streamed answers when it knows the price (SPEC §2); lower case as n8n reads headers. */
 const COST_HEADER = 'x-openstack-cost-usd'
 
-/** `systemMessage` first if set, then the messages if there are any, else the prompt as one user message (SPEC §8). */
+/**
+ * The messages sent (SPEC §8): `systemMessage` first if set, then the Messages if they have entries,
+ * else the Prompt as one user message. Neither gives nothing to send: the item fails before any request.
+ */
 export function buildMessages(
   node: INode,
   itemIndex: number,
-  input: { inputType: string; prompt: string; messages: ChatMessage[]; systemMessage: string },
+  input: { prompt: string; messages: ChatMessage[]; systemMessage: string },
 ): ChatMessage[] {
   const messages: ChatMessage[] = []
   if (input.systemMessage.trim() !== '') messages.push({ role: 'system', content: input.systemMessage })
-  if (input.inputType === 'messages') {
-    if (input.messages.length === 0) {
-      throw new NodeOperationError(node, 'Add at least one message under Messages', { itemIndex })
-    }
+  if (input.messages.length > 0) {
     messages.push(...input.messages)
-  } else {
-    if (input.prompt.trim() === '') throw new NodeOperationError(node, 'Prompt is empty', { itemIndex })
+  } else if (input.prompt.trim() !== '') {
     messages.push({ role: 'user', content: input.prompt })
+  } else {
+    throw new NodeOperationError(node, 'Nothing to send: set the Prompt, or add Messages', { itemIndex })
   }
   return messages
 }
@@ -82,7 +84,7 @@ function costFromHeaders(headers: IDataObject): number | null {
   return Number.isFinite(cost) ? cost : null
 }
 
-/** `{ text, model, usage, cost_usd }`: usage is the proxy's OpenAI usage block plus SPEC §8's `input_tokens`/`output_tokens`. */
+/** Exactly `{ text, model, usage: { input_tokens, output_tokens }, cost_usd }` (SPEC §8); tokens null when the proxy gives no usage. */
 export function simplify(
   node: INode,
   itemIndex: number,
@@ -105,12 +107,10 @@ export function simplify(
       })
     }
   }
-  const usage = asObject(asObject(response.body)?.usage) ?? {}
   return {
     text: content,
     model: completion.model ?? requestedModel,
     usage: {
-      ...(usage as IDataObject),
       input_tokens: completion.usage?.inputTokens ?? null,
       output_tokens: completion.usage?.outputTokens ?? null,
     },
@@ -125,7 +125,7 @@ export class OpenStack implements INodeType {
     icon: { light: 'file:../../icons/openstack.svg', dark: 'file:../../icons/openstack.dark.svg' },
     group: ['transform'],
     version: 1,
-    subtitle: '={{ "Message " + ($parameter["model"].cachedResultName || $parameter["model"].value || "a model") }}',
+    subtitle: '={{ "Message " + ($parameter["model"] || "a model") }}',
     description: 'Message any model through the OpenStack AI proxy, attributed to your end user in PostHog',
     defaults: { name: 'OpenStack' },
     usableAsTool: true,
@@ -158,24 +158,13 @@ export class OpenStack implements INodeType {
       },
       modelProperty,
       {
-        displayName: 'Input Type',
-        name: 'inputType',
-        type: 'options',
-        options: [
-          { name: 'Prompt', value: 'prompt', description: 'One user message' },
-          { name: 'Messages', value: 'messages', description: 'A conversation of user, assistant and system messages' },
-        ],
-        default: 'prompt',
-      },
-      {
         displayName: 'Prompt',
         name: 'prompt',
         type: 'string',
         typeOptions: { rows: 4 },
         default: '',
-        required: true,
         placeholder: 'e.g. Summarize this ticket: {{ $json.text }}',
-        displayOptions: { show: { inputType: ['prompt'] } },
+        description: 'Sent as one user message, unless Messages has entries: then Messages are sent instead',
       },
       {
         displayName: 'Messages',
@@ -184,7 +173,7 @@ export class OpenStack implements INodeType {
         typeOptions: { multipleValues: true, sortable: true },
         placeholder: 'Add Message',
         default: {},
-        displayOptions: { show: { inputType: ['messages'] } },
+        description: 'A conversation of user, assistant and system messages, sent in order. When it has entries, the Prompt is not sent.',
         options: [
           {
             displayName: 'Message',
@@ -218,7 +207,7 @@ export class OpenStack implements INodeType {
         type: 'string',
         typeOptions: { rows: 2 },
         default: '',
-        description: 'Instructions sent first, as a system message',
+        description: 'Instructions sent first, as a system message, before the Messages or the Prompt',
       },
       userIdProperty,
       {
@@ -226,7 +215,7 @@ export class OpenStack implements INodeType {
         name: 'simplify',
         type: 'boolean',
         default: true,
-        description: 'Whether to return only text, model, usage and cost_usd instead of the whole completion',
+        description: 'Whether to return only text, model, usage (input_tokens, output_tokens) and cost_usd instead of the whole completion',
       },
       {
         displayName: 'Options',
@@ -288,7 +277,7 @@ export class OpenStack implements INodeType {
     ],
   }
 
-  methods = { listSearch: { searchModels } }
+  methods = { loadOptions: { getModels } }
 
   async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
     const items = this.getInputData()
@@ -314,10 +303,8 @@ export class OpenStack implements INodeType {
 async function messageModel(ctx: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
   const node = ctx.getNode()
   const userId = requireUserId(node, ctx.getNodeParameter('userId', itemIndex, ''), itemIndex)
-  const model = String(ctx.getNodeParameter('model', itemIndex, '', { extractValue: true })).trim()
-  if (model === '') throw new NodeOperationError(node, 'Choose a model', { itemIndex })
+  const model = requireModel(node, ctx.getNodeParameter('model', itemIndex, ''), itemIndex)
   const messages = buildMessages(node, itemIndex, {
-    inputType: ctx.getNodeParameter('inputType', itemIndex, 'prompt') as string,
     prompt: ctx.getNodeParameter('prompt', itemIndex, '') as string,
     messages: (ctx.getNodeParameter('messages', itemIndex, {}) as { values?: ChatMessage[] }).values ?? [],
     systemMessage: ctx.getNodeParameter('systemMessage', itemIndex, '') as string,

@@ -1,5 +1,5 @@
 /** What both nodes share: the credential, the user id rules, and the proxy's model list. */
-import type { ILoadOptionsFunctions, INode, INodeListSearchResult, INodeProperties } from 'n8n-workflow'
+import type { ILoadOptionsFunctions, INode, INodeProperties, INodePropertyOptions } from 'n8n-workflow'
 import { NodeApiError, NodeOperationError } from 'n8n-workflow'
 import { modelsFromOpenAIList } from '../../../../shared/apis/openai/models.ts'
 import { resolveUserId } from '../../../../shared/user-id/index.ts'
@@ -50,29 +50,33 @@ export function userHeaders(userId: string): Record<string, string> {
   return HEADER_SAFE.test(userId) ? { [USER_HEADER]: userId } : {}
 }
 
-/** The model, picked from the proxy's `GET /models` list or typed as an id. */
+/**
+ * The model id (SPEC §8): a plain options field, so a saved workflow holds the id itself as a string
+ * (`"openai/gpt-4o-mini"`, or an expression giving one). Its options come from the proxy's `GET /models`.
+ * Not a resource locator: that would save `{ __rl, mode, value }`, and the saved shape is a public contract.
+ */
 export const modelProperty: INodeProperties = {
-  displayName: 'Model',
+  displayName: 'Model Name or ID',
   name: 'model',
-  type: 'resourceLocator',
-  default: { mode: 'list', value: '' },
+  type: 'options',
+  typeOptions: { loadOptionsMethod: 'getModels' },
+  default: '',
   required: true,
-  description: 'The model to call, as the proxy names it (for example openai/gpt-4o-mini)',
-  modes: [
-    {
-      displayName: 'From List',
-      name: 'list',
-      type: 'list',
-      placeholder: 'Select a model...',
-      typeOptions: { searchListMethod: 'searchModels', searchable: true },
-    },
-    {
-      displayName: 'ID',
-      name: 'id',
-      type: 'string',
-      placeholder: 'openai/gpt-4o-mini',
-    },
-  ],
+  description:
+    'The model to call, as the proxy names it (for example openai/gpt-4o-mini). Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
+}
+
+/** The Model parameter as a model id: a string (or a number from an expression), trimmed; anything else fails the item. */
+export function requireModel(node: INode, raw: unknown, itemIndex: number): string {
+  if (typeof raw !== 'string' && typeof raw !== 'number') {
+    throw new NodeOperationError(node, 'Model must be a model ID such as openai/gpt-4o-mini', {
+      itemIndex,
+      description: 'Pick a model from the list, or give its ID as text or as an expression.',
+    })
+  }
+  const model = String(raw).trim()
+  if (model === '') throw new NodeOperationError(node, 'Choose a model', { itemIndex })
+  return model
 }
 
 export const userIdProperty: INodeProperties = {
@@ -86,8 +90,8 @@ export const userIdProperty: INodeProperties = {
     'A stable ID of your end user (account ID, email). PostHog LLM analytics attributes the call to this person. Sent as the body field "user" and the X-Openstack-User header.',
 }
 
-/** `methods.listSearch.searchModels`: the proxy's models, filtered by what the user typed. */
-export async function searchModels(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
+/** `methods.loadOptions.getModels`: the proxy's models, by id, for the Model dropdown. */
+export async function getModels(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
   const credentials = await this.getCredentials<OpenStackCredentials>(CREDENTIAL_TYPE)
   const body: unknown = await this.helpers.httpRequestWithAuthentication.call(this, CREDENTIAL_TYPE, {
     method: 'GET',
@@ -99,11 +103,5 @@ export async function searchModels(this: ILoadOptionsFunctions, filter?: string)
   if (!models) {
     throw new NodeApiError(this.getNode(), {}, { message: 'The proxy answered GET /models without an OpenAI model list ({ data: [...] })' })
   }
-  const needle = filter?.trim().toLowerCase() ?? ''
-  return {
-    results: models
-      .filter((model) => model.id.toLowerCase().includes(needle))
-      .sort((a, b) => a.id.localeCompare(b.id))
-      .map((model) => ({ name: model.id, value: model.id })),
-  }
+  return models.map((model) => model.id).sort((a, b) => a.localeCompare(b)).map((id) => ({ name: id, value: id }))
 }
