@@ -49,7 +49,8 @@ function result(l) {
 /**
  * Runs a command with a hard time limit; its output goes to `log` line by line (npm and node-gyp print no secrets:
  * the registry needs none here).
- * @param {string} cmd @param {string[]} args @param {{ cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number, log: (line: string) => void }} o
+ * `quiet` keeps the output for the error message only (a compiler's thousands of warnings say nothing useful).
+ * @param {string} cmd @param {string[]} args @param {{ cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number, log: (line: string) => void, quiet?: boolean }} o
  */
 function run(cmd, args, o) {
   return new Promise((resolvePromise, reject) => {
@@ -64,7 +65,7 @@ function run(cmd, args, o) {
         if (!line.trim()) continue
         tail.push(line)
         if (tail.length > 40) tail.shift()
-        o.log(`  ${line}`)
+        if (!o.quiet) o.log(`  ${line}`)
       }
     }
     child.stdout.on('data', onData)
@@ -166,7 +167,8 @@ export async function ensureN8n(options = {}) {
       if (!existsSync(join(l.n8nDir, 'package.json'))) {
         writeFileSync(join(l.n8nDir, 'package.json'), JSON.stringify({ name: 'openstack-n8n-e2e-runtime', private: true }, null, 2))
       }
-      await run('npm', ['install', `n8n@${N8N_VERSION}`, '--ignore-scripts', '--no-audit', '--no-fund'],
+      // loglevel error: n8n's tree prints some 300 peer-dependency warnings that say nothing about this install.
+      await run('npm', ['install', `n8n@${N8N_VERSION}`, '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'],
         { cwd: l.n8nDir, env, timeoutMs: Math.min(left(), 20 * 60_000), log })
     }
 
@@ -175,7 +177,7 @@ export async function ensureN8n(options = {}) {
         .find((p) => existsSync(p))
       if (!nodeGyp) throw new Error('n8n install: node-gyp is not in the n8n install, cannot build sqlite3')
       await run(l.nodeBin, [nodeGyp, 'rebuild', '--release', `--nodedir=${l.nodePackageDir}`, '-j', '2'],
-        { cwd: l.sqliteDir, env, timeoutMs: Math.min(left(), 10 * 60_000), log })
+        { cwd: l.sqliteDir, env, timeoutMs: Math.min(left(), 10 * 60_000), log, quiet: true })
       if (!existsSync(l.sqliteBinding)) throw new Error(`n8n install: sqlite3 built no ${l.sqliteBinding}`)
     }
 

@@ -26,9 +26,10 @@ const ci = process.env.CI
 const required = process.env.OPENSTACK_N8N_E2E === 'required' || (ci !== undefined && !['', '0', 'false'].includes(ci.toLowerCase()))
 const connectorDir = join(repoRoot, 'connectors', 'n8n')
 
-function loudSkip(reason: string): void {
+function loudSkip(reason: string, detail: string): void {
   const bar = '!'.repeat(100)
-  console.error(`\n${bar}\n!! n8n END-TO-END TEST SKIPPED: ${reason}\n!! Install by hand: node test/n8n/e2e/install-n8n.mjs\n${bar}\n`)
+  const quoted = detail.split('\n').map((line) => `!!   ${line}`).join('\n')
+  console.error(`\n${bar}\n!! n8n END-TO-END TEST SKIPPED: ${reason}\n${quoted}\n!! Install by hand: node test/n8n/e2e/install-n8n.mjs\n${bar}\n`)
 }
 
 describe(`n8n ${N8N_VERSION} runs the n8n-nodes-openstack package against the proxy`, () => {
@@ -44,8 +45,8 @@ describe(`n8n ${N8N_VERSION} runs the n8n-nodes-openstack package against the pr
       install = await ensureN8n({ log: (line) => console.log(`[install-n8n] ${line}`) })
     } catch (err) {
       if (required) throw err
-      skipReason = `n8n ${N8N_VERSION} could not be installed (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`
-      loudSkip(skipReason)
+      skipReason = `n8n ${N8N_VERSION} could not be installed`
+      loudSkip(skipReason, err instanceof Error ? err.message : String(err))
       return
     }
     stack = await startStack('node')
@@ -72,7 +73,7 @@ describe(`n8n ${N8N_VERSION} runs the n8n-nodes-openstack package against the pr
     if (workDir) rmSync(workDir, { recursive: true, force: true })
   })
 
-  test.for(CASES)('$name: answers and sends one $ai_generation for its user', async (c: WorkflowCase, ctx) => {
+  test.for(CASES)('$name: answers, and PostHog gets one generation event for its user', async (c: WorkflowCase, ctx) => {
     if (skipReason) ctx.skip(skipReason)
     const proxied = stack!
     const firstTapped = tap!.calls.length

@@ -83,22 +83,24 @@ export async function buildAndPack(packageDir: string, outDir: string, env: Node
 }
 
 /**
- * Installs a packed community package into `<userFolder>/.n8n/nodes` as n8n 2.41.1's CommunityPackagesService does:
- * the tarball is extracted into `node_modules/<name>`, dev, peer and optional dependencies are removed from its
- * package.json (peers resolve to n8n's own copies), then `npm install --ignore-scripts --omit=dev` runs there.
+ * Installs a packed community package into `<userFolder>/.n8n/nodes` as n8n 2.41.1's CommunityPackagesService does
+ * (`downloadPackage` in n8n/dist/modules/community-packages/community-packages.service.js): the tarball is extracted
+ * into `node_modules/<name>`, dev, peer and optional dependencies are removed from its package.json (peers resolve to
+ * n8n's own copies), `npm install` runs there with n8n's flags, and the package is listed in `nodes/package.json`.
  * Returns the package's folder.
  */
 export async function installCommunityPackage(tarball: string, userFolder: string, env: NodeJS.ProcessEnv): Promise<string> {
-  const dir = join(userFolder, '.n8n', 'nodes', 'node_modules', PACKAGE_NAME)
+  const nodesDir = join(userFolder, '.n8n', 'nodes')
+  const dir = join(nodesDir, 'node_modules', PACKAGE_NAME)
   mkdirSync(dir, { recursive: true })
   await mustRun('tar', ['-xzf', tarball, '-C', dir, '--strip-components=1'], { cwd: dir, env, timeoutMs: 60_000 })
   const manifestPath = join(dir, 'package.json')
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<string, unknown>
-  delete manifest.devDependencies
-  delete manifest.peerDependencies
-  delete manifest.optionalDependencies
+  const { devDependencies, peerDependencies, optionalDependencies, ...manifest } = JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<string, unknown>
   writeFileSync(manifestPath, JSON.stringify(manifest, null, 2))
-  await mustRun('npm', ['install', '--ignore-scripts', '--omit=dev', '--no-audit', '--no-fund', '--no-package-lock'], { cwd: dir, env, timeoutMs: 120_000 })
+  const npmArgs = ['install', '--audit=false', '--fund=false', '--bin-links=false', '--install-strategy=shallow', '--ignore-scripts=true', '--package-lock=false']
+  await mustRun('npm', npmArgs, { cwd: dir, env, timeoutMs: 120_000 })
+  const installed = { name: 'installed-nodes', private: true, dependencies: { [PACKAGE_NAME]: String(manifest.version) } }
+  writeFileSync(join(nodesDir, 'package.json'), JSON.stringify(installed, null, 2))
   return dir
 }
 
