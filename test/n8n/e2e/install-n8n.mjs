@@ -7,7 +7,7 @@
 // latest does not resolve on the registry mirror; `--ignore-scripts` because Kafka and sqlite3 prebuild
 // downloads fail offline, after which only sqlite3 (n8n's database) is built from source.
 import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -88,6 +88,11 @@ function run(cmd, args, o) {
   })
 }
 
+/** @param {string} lock */
+function lockCreatedAt(lock) {
+  try { return statSync(lock).mtimeMs } catch { return Date.now() }
+}
+
 /** @param {number} pid */
 function alive(pid) {
   try { process.kill(pid, 0); return true } catch (err) { return /** @type {NodeJS.ErrnoException} */ (err).code === 'EPERM' }
@@ -110,8 +115,11 @@ async function acquire(lock, deadline, log) {
     }
     let owner = NaN
     try { owner = Number(readFileSync(join(lock, 'pid'), 'utf8')) } catch { /* written a moment after mkdir */ }
-    if (Number.isInteger(owner) && owner > 0 && !alive(owner)) {
-      log(`lock ${lock} left by process ${owner}, which is gone: taking it over`)
+    const known = Number.isInteger(owner) && owner > 0
+    // No pid a minute after mkdir: its owner died in between.
+    const orphan = !known && Date.now() - lockCreatedAt(lock) > 60_000
+    if ((known && !alive(owner)) || orphan) {
+      log(`lock ${lock} left by process ${known ? owner : '(unknown)'}, which is gone: taking it over`)
       rmSync(lock, { recursive: true, force: true })
       continue
     }
@@ -162,15 +170,14 @@ export async function ensureN8n(options = {}) {
     // Node 24 first on PATH: npm and node-gyp then run on the Node that n8n's engines ask for.
     const env = { ...process.env, PATH: `${join(l.nodePackageDir, 'bin')}:${process.env.PATH ?? ''}` }
 
-    if (!existsSync(l.n8nBin) || !existsSync(join(l.sqliteDir, 'package.json'))) {
-      mkdirSync(l.n8nDir, { recursive: true })
-      if (!existsSync(join(l.n8nDir, 'package.json'))) {
-        writeFileSync(join(l.n8nDir, 'package.json'), JSON.stringify({ name: 'openstack-n8n-e2e-runtime', private: true }, null, 2))
-      }
-      // loglevel error: n8n's tree prints some 300 peer-dependency warnings that say nothing about this install.
-      await run('npm', ['install', `n8n@${N8N_VERSION}`, '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'],
-        { cwd: l.n8nDir, env, timeoutMs: Math.min(left(), 20 * 60_000), log })
+    // Without the marker the tree may be a killed run's half: npm install again (it keeps what is already there).
+    mkdirSync(l.n8nDir, { recursive: true })
+    if (!existsSync(join(l.n8nDir, 'package.json'))) {
+      writeFileSync(join(l.n8nDir, 'package.json'), JSON.stringify({ name: 'openstack-n8n-e2e-runtime', private: true }, null, 2))
     }
+    // loglevel error: n8n's tree prints some 300 peer-dependency warnings that say nothing about this install.
+    await run('npm', ['install', `n8n@${N8N_VERSION}`, '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'],
+      { cwd: l.n8nDir, env, timeoutMs: Math.min(left(), 20 * 60_000), log })
 
     if (!existsSync(l.sqliteBinding)) {
       const nodeGyp = [join(l.n8nDir, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'), join(l.n8nDir, 'node_modules', '.bin', 'node-gyp')]
