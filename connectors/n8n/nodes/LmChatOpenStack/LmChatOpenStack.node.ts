@@ -1,0 +1,137 @@
+import { supplyModel } from '@n8n/ai-node-sdk'
+import type { INodeType, INodeTypeDescription, ISupplyDataFunctions, SupplyData } from 'n8n-workflow'
+import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow'
+import {
+  CREDENTIAL_TYPE,
+  type OpenStackCredentials,
+  modelProperty,
+  requireUserId,
+  searchModels,
+  trimBaseUrl,
+  userHeaders,
+  userIdProperty,
+} from '../shared/proxy.ts'
+
+interface ModelOptions {
+  temperature?: number
+  maxTokens?: number
+  topP?: number
+  frequencyPenalty?: number
+  presencePenalty?: number
+  timeout?: number
+  maxRetries?: number
+}
+
+export class LmChatOpenStack implements INodeType {
+  description: INodeTypeDescription = {
+    displayName: 'OpenStack Chat Model',
+    name: 'lmChatOpenStack',
+    icon: { light: 'file:../../icons/openstack.svg', dark: 'file:../../icons/openstack.dark.svg' },
+    group: ['transform'],
+    version: [1],
+    subtitle: '={{ $parameter["model"].cachedResultName || $parameter["model"].value }}',
+    description: 'Chat model for the AI Agent and chains, through the OpenStack AI proxy, attributed to your end user in PostHog',
+    defaults: { name: 'OpenStack Chat Model' },
+    inputs: [],
+    outputs: [NodeConnectionTypes.AiLanguageModel],
+    outputNames: ['Model'],
+    credentials: [{ name: CREDENTIAL_TYPE, required: true }],
+    properties: [
+      {
+        displayName: 'This node must be connected to an AI Agent or a chain, such as the Basic LLM Chain',
+        name: 'notice',
+        type: 'notice',
+        default: '',
+      },
+      modelProperty,
+      userIdProperty,
+      {
+        displayName: 'Options',
+        name: 'options',
+        type: 'collection',
+        placeholder: 'Add Option',
+        default: {},
+        options: [
+          {
+            displayName: 'Frequency Penalty',
+            name: 'frequencyPenalty',
+            type: 'number',
+            default: 0,
+            typeOptions: { minValue: -2, maxValue: 2, numberPrecision: 1 },
+            description: 'Positive values penalize tokens by how often they already appear',
+          },
+          {
+            displayName: 'Max Retries',
+            name: 'maxRetries',
+            type: 'number',
+            default: 2,
+            typeOptions: { minValue: 0 },
+            description: 'How many times a failed call is retried',
+          },
+          {
+            displayName: 'Maximum Number of Tokens',
+            name: 'maxTokens',
+            type: 'number',
+            default: 1024,
+            typeOptions: { minValue: 1 },
+            description: 'The most tokens an answer may have',
+          },
+          {
+            displayName: 'Presence Penalty',
+            name: 'presencePenalty',
+            type: 'number',
+            default: 0,
+            typeOptions: { minValue: -2, maxValue: 2, numberPrecision: 1 },
+            description: 'Positive values penalize tokens that already appear, steering toward new topics',
+          },
+          {
+            displayName: 'Sampling Temperature',
+            name: 'temperature',
+            type: 'number',
+            default: 0.7,
+            typeOptions: { minValue: 0, maxValue: 2, numberPrecision: 1 },
+            description: 'Higher values make answers more random, lower values more deterministic',
+          },
+          {
+            displayName: 'Timeout',
+            name: 'timeout',
+            type: 'number',
+            default: 60000,
+            typeOptions: { minValue: 1 },
+            description: 'Milliseconds to wait for an answer',
+          },
+          {
+            displayName: 'Top P',
+            name: 'topP',
+            type: 'number',
+            default: 1,
+            typeOptions: { minValue: 0, maxValue: 1, numberPrecision: 2 },
+            description: 'Nucleus sampling: only the tokens within this probability mass are considered',
+          },
+        ],
+      },
+    ],
+  }
+
+  methods = { listSearch: { searchModels } }
+
+  async supplyData(this: ISupplyDataFunctions, itemIndex: number): Promise<SupplyData> {
+    const node = this.getNode()
+    const userId = requireUserId(node, this.getNodeParameter('userId', itemIndex, ''), itemIndex)
+    const model = String(this.getNodeParameter('model', itemIndex, '', { extractValue: true })).trim()
+    if (model === '') throw new NodeOperationError(node, 'Choose a model', { itemIndex })
+    const options = this.getNodeParameter('options', itemIndex, {}) as ModelOptions
+    const credentials = await this.getCredentials<OpenStackCredentials>(CREDENTIAL_TYPE)
+
+    return supplyModel(this, {
+      type: 'openai',
+      baseUrl: trimBaseUrl(credentials.baseUrl),
+      apiKey: credentials.apiKey,
+      model,
+      // The SDK's own `user` option is not forwarded to the client: the body field goes through additionalParams.
+      defaultHeaders: userHeaders(userId),
+      additionalParams: { user: userId },
+      ...options,
+    })
+  }
+}

@@ -1,0 +1,357 @@
+import type {
+  IDataObject,
+  IExecuteFunctions,
+  IN8nHttpFullResponse,
+  INode,
+  INodeExecutionData,
+  INodeType,
+  INodeTypeDescription,
+  JsonObject,
+} from 'n8n-workflow'
+import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workflow'
+import { errorFromOpenAIBody } from '../../../../shared/apis/openai/error.ts'
+import { completionFromChatJson } from '../../../../shared/completion/openai-chat.ts'
+import { asObject } from '../../../../shared/json.ts'
+import {
+  CREDENTIAL_TYPE,
+  type OpenStackCredentials,
+  modelProperty,
+  requireUserId,
+  searchModels,
+  trimBaseUrl,
+  userHeaders,
+  userIdProperty,
+} from '../shared/proxy.ts'
+
+type Role = 'system' | 'user' | 'assistant'
+
+interface ChatMessage {
+  role: Role
+  content: string
+}
+
+interface MessageOptions {
+  temperature?: number
+  maxTokens?: number
+  topP?: number
+  frequencyPenalty?: number
+  presencePenalty?: number
+  jsonOutput?: boolean
+}
+
+/** Header the proxy sets on non-streamed answers when it knows the price (SPEC §2); lower case as n8n reads headers. */
+const COST_HEADER = 'x-openstack-cost-usd'
+
+/** `systemMessage` first if set, then the messages if there are any, else the prompt as one user message (SPEC §8). */
+export function buildMessages(
+  node: INode,
+  itemIndex: number,
+  input: { inputType: string; prompt: string; messages: ChatMessage[]; systemMessage: string },
+): ChatMessage[] {
+  const messages: ChatMessage[] = []
+  if (input.systemMessage.trim() !== '') messages.push({ role: 'system', content: input.systemMessage })
+  if (input.inputType === 'messages') {
+    if (input.messages.length === 0) {
+      throw new NodeOperationError(node, 'Add at least one message under Messages', { itemIndex })
+    }
+    messages.push(...input.messages)
+  } else {
+    if (input.prompt.trim() === '') throw new NodeOperationError(node, 'Prompt is empty', { itemIndex })
+    messages.push({ role: 'user', content: input.prompt })
+  }
+  return messages
+}
+
+/** The Chat Completions body fields of the node's options. */
+export function optionFields(options: MessageOptions): IDataObject {
+  const fields: IDataObject = {}
+  if (options.temperature !== undefined) fields.temperature = options.temperature
+  if (options.maxTokens !== undefined) fields.max_tokens = options.maxTokens
+  if (options.topP !== undefined) fields.top_p = options.topP
+  if (options.frequencyPenalty !== undefined) fields.frequency_penalty = options.frequencyPenalty
+  if (options.presencePenalty !== undefined) fields.presence_penalty = options.presencePenalty
+  if (options.jsonOutput) fields.response_format = { type: 'json_object' }
+  return fields
+}
+
+/** USD from the cost header, or null when the proxy does not know the price. */
+function costFromHeaders(headers: IDataObject): number | null {
+  const raw = headers[COST_HEADER]
+  if (typeof raw !== 'string' || raw.trim() === '') return null
+  const cost = Number(raw)
+  return Number.isFinite(cost) ? cost : null
+}
+
+/** `{ text, model, usage, cost_usd }`: usage is the proxy's OpenAI usage block plus SPEC §8's `input_tokens`/`output_tokens`. */
+export function simplify(
+  node: INode,
+  itemIndex: number,
+  response: IN8nHttpFullResponse,
+  requestedModel: string,
+  jsonOutput: boolean,
+): IDataObject {
+  const completion = completionFromChatJson(response.body)
+  const text = (completion.choices[0]?.content ?? [])
+    .flatMap((part) => (part.type === 'text' ? [part.text] : []))
+    .join('')
+  let content: IDataObject | string = text
+  if (jsonOutput) {
+    try {
+      content = JSON.parse(text) as IDataObject
+    } catch {
+      throw new NodeOperationError(node, "The model's answer is not valid JSON", {
+        itemIndex,
+        description: `It starts with: ${text.slice(0, 200)}`,
+      })
+    }
+  }
+  const usage = asObject(asObject(response.body)?.usage) ?? {}
+  return {
+    text: content,
+    model: completion.model ?? requestedModel,
+    usage: {
+      ...(usage as IDataObject),
+      input_tokens: completion.usage?.inputTokens ?? null,
+      output_tokens: completion.usage?.outputTokens ?? null,
+    },
+    cost_usd: costFromHeaders(response.headers),
+  }
+}
+
+export class OpenStack implements INodeType {
+  description: INodeTypeDescription = {
+    displayName: 'OpenStack',
+    name: 'openStack',
+    icon: { light: 'file:../../icons/openstack.svg', dark: 'file:../../icons/openstack.dark.svg' },
+    group: ['transform'],
+    version: 1,
+    subtitle: '={{ "Message " + ($parameter["model"].cachedResultName || $parameter["model"].value || "a model") }}',
+    description: 'Message any model through the OpenStack AI proxy, attributed to your end user in PostHog',
+    defaults: { name: 'OpenStack' },
+    usableAsTool: true,
+    inputs: [NodeConnectionTypes.Main],
+    outputs: [NodeConnectionTypes.Main],
+    credentials: [{ name: CREDENTIAL_TYPE, required: true }],
+    properties: [
+      {
+        displayName: 'Resource',
+        name: 'resource',
+        type: 'options',
+        noDataExpression: true,
+        options: [{ name: 'Chat', value: 'chat' }],
+        default: 'chat',
+      },
+      {
+        displayName: 'Operation',
+        name: 'operation',
+        type: 'options',
+        noDataExpression: true,
+        options: [
+          {
+            name: 'Message a Model',
+            value: 'message',
+            action: 'Message a model',
+            description: 'Send a prompt or a conversation to a model and get its answer',
+          },
+        ],
+        default: 'message',
+      },
+      modelProperty,
+      {
+        displayName: 'Input Type',
+        name: 'inputType',
+        type: 'options',
+        options: [
+          { name: 'Prompt', value: 'prompt', description: 'One user message' },
+          { name: 'Messages', value: 'messages', description: 'A conversation of user, assistant and system messages' },
+        ],
+        default: 'prompt',
+      },
+      {
+        displayName: 'Prompt',
+        name: 'prompt',
+        type: 'string',
+        typeOptions: { rows: 4 },
+        default: '',
+        required: true,
+        placeholder: 'e.g. Summarize this ticket: {{ $json.text }}',
+        displayOptions: { show: { inputType: ['prompt'] } },
+      },
+      {
+        displayName: 'Messages',
+        name: 'messages',
+        type: 'fixedCollection',
+        typeOptions: { multipleValues: true, sortable: true },
+        placeholder: 'Add Message',
+        default: {},
+        displayOptions: { show: { inputType: ['messages'] } },
+        options: [
+          {
+            displayName: 'Message',
+            name: 'values',
+            values: [
+              {
+                displayName: 'Role',
+                name: 'role',
+                type: 'options',
+                options: [
+                  { name: 'User', value: 'user' },
+                  { name: 'Assistant', value: 'assistant' },
+                  { name: 'System', value: 'system' },
+                ],
+                default: 'user',
+              },
+              {
+                displayName: 'Content',
+                name: 'content',
+                type: 'string',
+                typeOptions: { rows: 2 },
+                default: '',
+              },
+            ],
+          },
+        ],
+      },
+      {
+        displayName: 'System Message',
+        name: 'systemMessage',
+        type: 'string',
+        typeOptions: { rows: 2 },
+        default: '',
+        description: 'Instructions sent first, as a system message',
+      },
+      userIdProperty,
+      {
+        displayName: 'Simplify Output',
+        name: 'simplify',
+        type: 'boolean',
+        default: true,
+        description: 'Whether to return only text, model, usage and cost_usd instead of the whole completion',
+      },
+      {
+        displayName: 'Options',
+        name: 'options',
+        type: 'collection',
+        placeholder: 'Add Option',
+        default: {},
+        options: [
+          {
+            displayName: 'Frequency Penalty',
+            name: 'frequencyPenalty',
+            type: 'number',
+            default: 0,
+            typeOptions: { minValue: -2, maxValue: 2, numberPrecision: 1 },
+            description: 'Positive values penalize tokens by how often they already appear',
+          },
+          {
+            displayName: 'Maximum Number of Tokens',
+            name: 'maxTokens',
+            type: 'number',
+            default: 1024,
+            typeOptions: { minValue: 1 },
+            description: 'The most tokens the answer may have',
+          },
+          {
+            displayName: 'Output Content as JSON',
+            name: 'jsonOutput',
+            type: 'boolean',
+            default: false,
+            description:
+              'Whether to ask for a JSON object (response_format json_object) and return it parsed. Mention JSON in the prompt: providers require it.',
+          },
+          {
+            displayName: 'Presence Penalty',
+            name: 'presencePenalty',
+            type: 'number',
+            default: 0,
+            typeOptions: { minValue: -2, maxValue: 2, numberPrecision: 1 },
+            description: 'Positive values penalize tokens that already appear, steering toward new topics',
+          },
+          {
+            displayName: 'Sampling Temperature',
+            name: 'temperature',
+            type: 'number',
+            default: 1,
+            typeOptions: { minValue: 0, maxValue: 2, numberPrecision: 1 },
+            description: 'Higher values make the answer more random, lower values more deterministic',
+          },
+          {
+            displayName: 'Top P',
+            name: 'topP',
+            type: 'number',
+            default: 1,
+            typeOptions: { minValue: 0, maxValue: 1, numberPrecision: 2 },
+            description: 'Nucleus sampling: only the tokens within this probability mass are considered',
+          },
+        ],
+      },
+    ],
+  }
+
+  methods = { listSearch: { searchModels } }
+
+  async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+    const items = this.getInputData()
+    const returnData: INodeExecutionData[] = []
+    for (let i = 0; i < items.length; i++) {
+      try {
+        returnData.push({ json: await messageModel(this, i), pairedItem: { item: i } })
+      } catch (error) {
+        if (this.continueOnFail()) {
+          returnData.push({ json: { error: (error as Error).message }, pairedItem: { item: i } })
+          continue
+        }
+        // Errors raised per item already are n8n node errors; both constructors hand such an error back unchanged.
+        if (error instanceof NodeApiError) throw new NodeApiError(this.getNode(), error as unknown as JsonObject)
+        throw new NodeOperationError(this.getNode(), error as Error, { itemIndex: i })
+      }
+    }
+    return [returnData]
+  }
+}
+
+/** One item: validate (user id first, so nothing is sent without one), call the proxy, shape the output. */
+async function messageModel(ctx: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
+  const node = ctx.getNode()
+  const userId = requireUserId(node, ctx.getNodeParameter('userId', itemIndex, ''), itemIndex)
+  const model = String(ctx.getNodeParameter('model', itemIndex, '', { extractValue: true })).trim()
+  if (model === '') throw new NodeOperationError(node, 'Choose a model', { itemIndex })
+  const messages = buildMessages(node, itemIndex, {
+    inputType: ctx.getNodeParameter('inputType', itemIndex, 'prompt') as string,
+    prompt: ctx.getNodeParameter('prompt', itemIndex, '') as string,
+    messages: (ctx.getNodeParameter('messages', itemIndex, {}) as { values?: ChatMessage[] }).values ?? [],
+    systemMessage: ctx.getNodeParameter('systemMessage', itemIndex, '') as string,
+  })
+  const options = ctx.getNodeParameter('options', itemIndex, {}) as MessageOptions
+  const credentials = await ctx.getCredentials<OpenStackCredentials>(CREDENTIAL_TYPE, itemIndex)
+
+  let response: IN8nHttpFullResponse
+  try {
+    response = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, {
+      method: 'POST',
+      url: `${trimBaseUrl(credentials.baseUrl)}/chat/completions`,
+      headers: { Accept: 'application/json', ...userHeaders(userId) },
+      body: { model, messages, user: userId, ...optionFields(options) },
+      json: true,
+      // Errors are read here, to show the proxy's own message; the full response carries the cost header.
+      ignoreHttpStatusErrors: true,
+      returnFullResponse: true,
+    })) as IN8nHttpFullResponse
+  } catch (error) {
+    // Only transport failures land here (refused connection, timeout, DNS).
+    throw new NodeApiError(node, error as JsonObject, { itemIndex })
+  }
+
+  if (response.statusCode >= 400) {
+    const error = errorFromOpenAIBody(response.body, response.statusCode)
+    throw new NodeApiError(node, (asObject(response.body) ?? {}) as JsonObject, {
+      message: error.message,
+      // The error's type and code, e.g. "invalid_request_error (model_not_found)".
+      description: [error.type, error.code && `(${error.code})`].filter(Boolean).join(' ') || undefined,
+      httpCode: String(response.statusCode),
+      itemIndex,
+    })
+  }
+  if (!ctx.getNodeParameter('simplify', itemIndex, true)) return (asObject(response.body) ?? {}) as IDataObject
+  return simplify(node, itemIndex, response, model, options.jsonOutput === true)
+}
