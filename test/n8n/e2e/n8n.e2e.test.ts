@@ -20,7 +20,7 @@ import { ensureN8n, N8N_VERSION } from './install-n8n.mjs'
 import type { N8nInstall } from './install-n8n.d.mts'
 import { buildAndPack, freePort, installCommunityPackage, mustRun, n8n, n8nEnv, nodeOutput, parseRunOutput } from './n8n.ts'
 import { type Tap, startTap } from './tap.ts'
-import { CASES, credentialsFile, MODEL, PROMPT, messageCase, type WorkflowCase } from './workflows.ts'
+import { CASES, credentialsFile, MODEL, NO_USER_WORKFLOW_ID, noUserWorkflow, PROMPT, messageCase, type WorkflowCase } from './workflows.ts'
 
 const ci = process.env.CI
 const required = process.env.OPENSTACK_N8N_E2E === 'required' || (ci !== undefined && !['', '0', 'false'].includes(ci.toLowerCase()))
@@ -61,7 +61,7 @@ describe(`n8n ${N8N_VERSION} runs the n8n-nodes-openstack package against the pr
     const credsPath = join(workDir, 'credentials.json')
     writeFileSync(credsPath, JSON.stringify(credentialsFile(`${tap.url}/v1`, KEYS.main)))
     const workflowsPath = join(workDir, 'workflows.json')
-    writeFileSync(workflowsPath, JSON.stringify(CASES.map((c) => c.workflow)))
+    writeFileSync(workflowsPath, JSON.stringify([...CASES.map((c) => c.workflow), noUserWorkflow]))
     for (const args of [['import:credentials', `--input=${credsPath}`], ['import:workflow', `--input=${workflowsPath}`]]) {
       await mustRun(install.nodeBin, [install.n8nBin, ...args], { cwd: userFolder, env, timeoutMs: 120_000 })
     }
@@ -119,7 +119,17 @@ describe(`n8n ${N8N_VERSION} runs the n8n-nodes-openstack package against the pr
     if (c === messageCase) {
       // The simplified output carries the proxy's cost header and usage.
       expect(item).toMatchObject({ model: MODEL_SNAPSHOTS[MODEL], cost_usd: cost })
-      expect(item?.usage).toMatchObject({ prompt_tokens: FAKE_USAGE.default.prompt_tokens, completion_tokens: FAKE_USAGE.default.completion_tokens })
+      const { prompt_tokens, completion_tokens } = FAKE_USAGE.default
+      expect(item?.usage).toMatchObject({ prompt_tokens, completion_tokens, input_tokens: prompt_tokens, output_tokens: completion_tokens })
     }
+  })
+
+  test('a blank user id fails the run before any call to the proxy', async (ctx) => {
+    if (skipReason) ctx.skip(skipReason)
+    const firstTapped = tap!.calls.length
+    const result = await n8n(install!, env, ['execute', `--id=${NO_USER_WORKFLOW_ID}`, '--rawOutput'], 180_000)
+    expect(result.code, result.stdout.slice(-3000)).toBe(1)
+    expect(`${result.stdout}\n${result.stderr}`).toMatch(/User ID is empty/)
+    expect(tap!.calls.slice(firstTapped)).toHaveLength(0)
   })
 })

@@ -65,6 +65,28 @@ function chatModel(userId: string) {
   }
 }
 
+function messageWorkflow(id: string, name: string, userId: string) {
+  const node = {
+    id: '0b6c2d44-0000-4000-8000-000000000002',
+    name: 'OpenStack',
+    type: `${PACKAGE_NAME}.openStack`,
+    typeVersion: 1,
+    position: [200, 0],
+    parameters: {
+      resource: 'chat',
+      operation: 'message',
+      model: modelLocator,
+      inputType: 'prompt',
+      prompt: PROMPT,
+      userId,
+      simplify: true,
+      options: {},
+    },
+    credentials,
+  }
+  return workflow(id, name, [node], { [TRIGGER]: main('OpenStack') })
+}
+
 /** a. The action node, "Message a Model", its user id from an expression. */
 export const messageCase: WorkflowCase = {
   id: 'osE2eMessage00001',
@@ -72,31 +94,12 @@ export const messageCase: WorkflowCase = {
   userId: 'n8n-user-42',
   outputNode: 'OpenStack',
   textField: 'text',
-  workflow: workflow(
-    'osE2eMessage00001',
-    'OpenStack e2e: Message a Model',
-    [
-      {
-        id: '0b6c2d44-0000-4000-8000-000000000002',
-        name: 'OpenStack',
-        type: `${PACKAGE_NAME}.openStack`,
-        typeVersion: 1,
-        position: [200, 0],
-        parameters: {
-          operation: 'message',
-          model: modelLocator,
-          inputType: 'prompt',
-          prompt: PROMPT,
-          userId: "={{ 'n8n-user-' + 42 }}",
-          simplify: true,
-          options: {},
-        },
-        credentials,
-      },
-    ],
-    { [TRIGGER]: main('OpenStack') },
-  ),
+  workflow: messageWorkflow('osE2eMessage00001', 'OpenStack e2e: Message a Model', "={{ 'n8n-user-' + 42 }}"),
 }
+
+/** The action node with a user id expression that gives nothing (the trigger's item is empty): it must refuse. */
+export const NO_USER_WORKFLOW_ID = 'osE2eNoUser000001'
+export const noUserWorkflow = messageWorkflow(NO_USER_WORKFLOW_ID, 'OpenStack e2e: no user id', '={{ $json.userId }}')
 
 /** b. Basic LLM Chain with the chat-model sub-node. */
 export const chainCase: WorkflowCase = {
