@@ -147,12 +147,16 @@ export interface N8nRun {
   data: { resultData: { runData: Record<string, NodeRun[]>; error?: { message?: string; description?: string } } }
 }
 
-/** `execute --rawOutput` prints log lines, then the run as JSON from the first line that starts with `{`. */
+/**
+ * `execute --rawOutput` prints log lines, then the run as pretty JSON from the first line that starts with `{` to the
+ * first line that is `}` alone (a failed run is followed by more log lines).
+ */
 export function parseRunOutput(stdout: string): N8nRun {
   const lines = stdout.split('\n')
   const start = lines.findIndex((line) => line.startsWith('{'))
-  if (start < 0) throw new Error(`n8n printed no run JSON:\n${stdout.slice(-4000)}`)
-  return JSON.parse(lines.slice(start).join('\n')) as N8nRun
+  const end = lines.indexOf('}', start)
+  if (start < 0 || end < 0) throw new Error(`n8n printed no run JSON:\n${stdout.slice(-4000)}`)
+  return JSON.parse(lines.slice(start, end + 1).join('\n')) as N8nRun
 }
 
 /** The json of each item a node output. */
