@@ -1,4 +1,7 @@
+import { createRequire } from 'node:module'
 import { defineConfig } from 'vitest/config'
+
+const connectorRequire = createRequire(new URL('./connectors/n8n/package.json', import.meta.url))
 
 export default defineConfig({
   test: {
@@ -11,9 +14,18 @@ export default defineConfig({
         test: {
           name: 'core-and-proxy',
           include: ['shared/**/*.test.ts', 'server/**/*.test.ts', 'test/**/*.test.ts'],
-          exclude: ['test/runtime/**', 'test/faults/**', 'test/n8n/e2e/**'],
+          exclude: ['test/runtime/**', 'test/faults/**', 'test/n8n/unit/**', 'test/n8n/e2e/**'],
           sequence: { groupOrder: 0 },
         },
+      },
+      {
+        // The n8n community node package (connectors/n8n): its nodes against fake n8n contexts, its build,
+        // lint, verification scan and packed tarball. Outside the package, so n8n's lint never sees the tests.
+        extends: true,
+        // n8n-workflow as n8n loads it, CommonJS: its ESM build has extensionless imports that only
+        // vite's transform (with a warning per file) can follow.
+        resolve: { alias: { 'n8n-workflow': connectorRequire.resolve('n8n-workflow') } },
+        test: { name: 'n8n', include: ['test/n8n/unit/**/*.test.ts'], sequence: { groupOrder: 0 } },
       },
       {
         // `npm start` rebuilds dist/ as users run it: only once nothing else is running the build.
