@@ -25,7 +25,7 @@ export default defineConfig({
         test: {
           name: 'core-and-proxy',
           include: ['shared/**/*.test.ts', 'server/**/*.test.ts', 'test/**/*.test.ts'],
-          exclude: ['test/runtime/**', 'test/faults/**', 'test/n8n/unit/**'],
+          exclude: ['test/runtime/**', 'test/faults/**', 'test/n8n/unit/**', 'test/n8n/e2e/**'],
           sequence: { groupOrder: 0 },
         },
       },
@@ -48,6 +48,18 @@ export default defineConfig({
         // Last and one file at a time, so no other load blurs the figures written to test/faults/results.json.
         extends: true,
         test: { name: 'faults', include: ['test/faults/**/*.test.ts'], fileParallelism: false, sequence: { groupOrder: 2 } },
+      },
+      {
+        // A real n8n running the connector package (test/n8n/e2e): after the faults, so neither blurs the other.
+        // The hook allows a first n8n install (about 8 min) when .ci/run has not cached it.
+        extends: true,
+        test: {
+          name: 'n8n-e2e',
+          include: ['test/n8n/e2e/**/*.test.ts'],
+          testTimeout: 240_000,
+          hookTimeout: 35 * 60_000,
+          sequence: { groupOrder: 3 },
+        },
       },
     ],
   },
