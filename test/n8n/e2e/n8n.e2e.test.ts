@@ -121,7 +121,7 @@ describe(`n8n ${N8N_VERSION} runs the n8n-nodes-openstack package against the pr
       // The simplified output carries the proxy's cost header and usage.
       expect(item).toMatchObject({ model: MODEL_SNAPSHOTS[MODEL], cost_usd: cost })
       const { prompt_tokens, completion_tokens } = FAKE_USAGE.default
-      expect(item?.usage).toMatchObject({ prompt_tokens, completion_tokens, input_tokens: prompt_tokens, output_tokens: completion_tokens })
+      expect(item?.usage).toEqual({ input_tokens: prompt_tokens, output_tokens: completion_tokens })
     }
   })
 

@@ -34,7 +34,6 @@ export function credentialsFile(baseUrl: string, apiKey: string) {
 }
 
 const credentials = { openStackApi: { id: CREDENTIAL.id, name: CREDENTIAL.name } }
-const modelLocator = { __rl: true, mode: 'id', value: MODEL }
 
 const TRIGGER = 'When clicking Execute workflow'
 const trigger = {
@@ -60,7 +59,7 @@ function chatModel(userId: string) {
     type: `${PACKAGE_NAME}.lmChatOpenStack`,
     typeVersion: 1,
     position: [200, 200],
-    parameters: { model: modelLocator, userId, options: {} },
+    parameters: { model: MODEL, userId, options: {} },
     credentials,
   }
 }
@@ -75,8 +74,7 @@ function messageWorkflow(id: string, name: string, userId: string) {
     parameters: {
       resource: 'chat',
       operation: 'message',
-      model: modelLocator,
-      inputType: 'prompt',
+      model: MODEL,
       prompt: PROMPT,
       userId,
       simplify: true,
