@@ -86,6 +86,26 @@ describe.each(runtimes)('chat completions through the proxy on %s', (runtime) =>
     expect(stack.posthog.errors).toEqual([])
   })
 
+  it("accepts the tool round trip n8n's AI Agent sends: an assistant turn with content [] and tool calls", async () => {
+    stack.upstream.reset()
+    const call = { id: 'call_1', type: 'function' as const, function: { name: 'get_weather', arguments: '{"location":"Paris"}' } }
+    const messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = [
+      { role: 'user', content: 'Weather in Paris?' },
+      { role: 'assistant', content: [], tool_calls: [call] },
+      { role: 'tool', tool_call_id: 'call_1', content: '18 degrees, sunny' },
+    ]
+    const data = await stack.client().chat.completions.create({ model: 'gpt-4o-mini', messages, user: 'user-agent' })
+    expect(data.choices[0]?.message.content).toBe(FAKE_TEXT)
+    const [request] = await stack.upstream.waitForRequests(1)
+    expect(request?.body).toEqual({ model: 'gpt-4o-mini', messages, user: 'user-agent' })
+
+    const event = await stack.posthog.waitForEvent((e) => e.distinct_id === 'user-agent')
+    expect(event.properties).toMatchObject({ $ai_is_error: false, $ai_http_status: 200 })
+    const input = event.properties.$ai_input as Array<{ role: string; content: unknown }>
+    expect(input.map((m) => m.role)).toEqual(['user', 'assistant', 'tool'])
+    expect(JSON.stringify(input[1])).toContain('get_weather')
+  })
+
   it('forwards the body as sent, with the provider key and without X-Openstack headers', async () => {
     stack.upstream.reset()
     await stack.client().chat.completions.create(
