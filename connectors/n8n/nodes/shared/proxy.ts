@@ -90,6 +90,55 @@ export const userIdProperty: INodeProperties = {
     'A stable ID of your end user (account ID, email). PostHog LLM analytics attributes the call to this person. Sent as the body field "user" and the X-Openstack-User header.',
 }
 
+/** Sampling options both nodes offer in their Options collection (each node lists them in name order). */
+export const frequencyPenaltyOption: INodeProperties = {
+  displayName: 'Frequency Penalty',
+  name: 'frequencyPenalty',
+  type: 'number',
+  default: 0,
+  typeOptions: { minValue: -2, maxValue: 2, numberPrecision: 1 },
+  description: 'Positive values penalize tokens by how often they already appear',
+}
+
+export const maxTokensOption: INodeProperties = {
+  displayName: 'Maximum Number of Tokens',
+  name: 'maxTokens',
+  type: 'number',
+  default: 1024,
+  typeOptions: { minValue: 1 },
+  description: 'The most tokens an answer may have',
+}
+
+export const presencePenaltyOption: INodeProperties = {
+  displayName: 'Presence Penalty',
+  name: 'presencePenalty',
+  type: 'number',
+  default: 0,
+  typeOptions: { minValue: -2, maxValue: 2, numberPrecision: 1 },
+  description: 'Positive values penalize tokens that already appear, steering toward new topics',
+}
+
+/** The default differs: 1 (the API's) for single messages, 0.7 (as n8n's own chat models) for the sub-node. */
+export function temperatureOption(defaultValue: number): INodeProperties {
+  return {
+    displayName: 'Sampling Temperature',
+    name: 'temperature',
+    type: 'number',
+    default: defaultValue,
+    typeOptions: { minValue: 0, maxValue: 2, numberPrecision: 1 },
+    description: 'Higher values make answers more random, lower values more deterministic',
+  }
+}
+
+export const topPOption: INodeProperties = {
+  displayName: 'Top P',
+  name: 'topP',
+  type: 'number',
+  default: 1,
+  typeOptions: { minValue: 0, maxValue: 1, numberPrecision: 2 },
+  description: 'Nucleus sampling: only the tokens within this probability mass are considered',
+}
+
 /** `methods.loadOptions.getModels`: the proxy's models, by id, for the Model dropdown. */
 export async function getModels(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
   const credentials = await this.getCredentials<OpenStackCredentials>(CREDENTIAL_TYPE)
