@@ -255,7 +255,7 @@ class FileSpoolImpl implements FileSpool {
     if (lines.length === 0) return Promise.resolve({ spooled: already, refused })
     let seg: Segment
     try {
-      seg = this.write(lines, bytes)
+      seg = this.write(lines)
     } catch (err) {
       return Promise.reject(err)
     }
@@ -431,7 +431,7 @@ class FileSpoolImpl implements FileSpool {
     let seg: Segment
     try {
       const line = encodeRecord({ k: 'a', u: items.map((item) => item.entry.uuid) })
-      seg = this.write([line], line.bytes)
+      seg = this.write([line])
     } catch (err) {
       for (const item of items) item.busy = false
       return Promise.reject(err)
@@ -456,9 +456,9 @@ class FileSpoolImpl implements FileSpool {
    * full, here). Synchronous on purpose: see the top of this file. On failure the segment's tail is
    * unknown, so it takes no more records; the next write starts a new one.
    */
-  private write(lines: Line[], bytes: number): Segment {
-    const seg = this.activeFor(bytes)
+  private write(lines: Line[]): Segment {
     const buf = linesToBuffer(lines)
+    const seg = this.activeFor(buf.length)
     try {
       let off = 0
       while (off < buf.length) {
@@ -633,7 +633,7 @@ class FileSpoolImpl implements FileSpool {
     if (items.length === 0) return
     let seg: Segment
     try {
-      seg = this.write(lines, bytes)
+      seg = this.write(lines)
     } catch {
       for (const item of items) item.moving = false
       return // tried again at the next seal
