@@ -4,7 +4,7 @@
  * Writes bench/results/latest.md and latest.json and prints the tables. See bench/README.md.
  *
  * Environment: BENCH_QUICK=1 (a 1-2 minute smoke run), BENCH_ROUNDS, BENCH_SECONDS (per load run),
- * BENCH_TARGETS (comma-separated among node,node-off,node2,deno,deno-off,deno2,portkey; direct and bare always
+ * BENCH_TARGETS (comma-separated among node,node-mem,node-off,node2,deno,deno-mem,deno-off,deno2,portkey; direct and bare always
  * run; without it: node,deno,portkey), BENCH_OUTPUT (the results' file name, default latest),
  * BENCH_LOADGEN=autocannon (use the fallback even when wrk is installed).
  */

@@ -10,10 +10,12 @@
 import { writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { build } from 'esbuild'
 import { startServer } from './processes.mjs'
 
 /** Every target, in report order. */
-export const TARGET_IDS = ['direct', 'bare', 'node', 'node-off', 'node2', 'deno', 'deno-off', 'deno2', 'portkey']
+export const TARGET_IDS = ['direct', 'bare', 'node', 'node-mem', 'node-off', 'node2', 'deno', 'deno-mem', 'deno-off', 'deno2', 'portkey']
 /** What runs without BENCH_TARGETS: the one-process proxies; node2 and deno2 are asked for by name. */
 export const DEFAULT_TARGET_IDS = ['direct', 'bare', 'node', 'deno', 'portkey']
 
@@ -21,25 +23,69 @@ const LABELS = {
   direct: 'direct (fake upstream)',
   bare: 'bare Node http forwarder',
   node: 'proxy on Node',
+  'node-mem': 'proxy on Node, spool in memory',
   'node-off': 'proxy on Node, analytics off',
   node2: 'proxy on Node ×2 (cluster)',
   deno: 'proxy on Deno',
+  'deno-mem': 'proxy on Deno, spool in memory',
   'deno-off': 'proxy on Deno, analytics off',
   deno2: 'proxy on Deno ×2 (reusePort)',
   portkey: 'Portkey gateway',
 }
 
 /**
- * The proxy targets: runtime, processes and whether analytics is on. node2 is one primary forking 2 workers;
- * deno2 two processes on one port; the -off ones are the same proxy with PostHog disabled (no event, no spool).
+ * The proxy targets: runtime, processes, whether analytics is on and whether events are spooled in memory.
+ * node2 is one primary forking 2 workers; deno2 two processes on one port; the -off ones are the same proxy
+ * with PostHog disabled (no event, no spool); the -mem ones build and send every event like the normal ones
+ * but keep them in memory instead of the durable spool (bench/servers/spool-in-memory.ts), so against the
+ * normal targets they show what the spool itself costs.
  */
 const PROXIES = {
   node: { runtime: 'node', processes: 1, analytics: true },
+  'node-mem': { runtime: 'node', processes: 1, analytics: true, memorySpool: true },
   'node-off': { runtime: 'node', processes: 1, analytics: false },
   node2: { runtime: 'node', processes: 2, analytics: true },
   deno: { runtime: 'deno', processes: 1, analytics: true },
+  'deno-mem': { runtime: 'deno', processes: 1, analytics: true, memorySpool: true },
   'deno-off': { runtime: 'deno', processes: 1, analytics: false },
   deno2: { runtime: 'deno', processes: 2, analytics: true },
+}
+
+const FILE_SPOOL = 'server/analytics/spool/file-spool.ts'
+const MEMORY_SPOOL = 'bench/servers/spool-in-memory.ts'
+
+/**
+ * dist/node-memory-spool.js: server/node.ts bundled as `npm run build` bundles it, with the file spool swapped
+ * for the memory one. In dist/, so its external packages resolve from the repo's node_modules.
+ */
+async function buildNodeWithMemorySpool(repoRoot) {
+  const outfile = join(repoRoot, 'dist', 'node-memory-spool.js')
+  const swap = {
+    name: 'spool-in-memory',
+    setup(b) {
+      b.onResolve({ filter: /[/\\]spool[/\\]file-spool\.ts$/ }, () => ({ path: join(repoRoot, MEMORY_SPOOL) }))
+    },
+  }
+  await build({
+    entryPoints: [join(repoRoot, 'server', 'node.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    outfile,
+    logLevel: 'warning',
+    plugins: [swap],
+  })
+  return outfile
+}
+
+/** A Deno import map that swaps the file spool for the memory one. */
+function denoMemorySpoolImportMap(repoRoot, tempDir) {
+  const path = join(tempDir, 'import-map.memory-spool.json')
+  const url = (file) => pathToFileURL(join(repoRoot, file)).href
+  writeFileSync(path, JSON.stringify({ imports: { [url(FILE_SPOOL)]: url(MEMORY_SPOOL) } }))
+  return path
 }
 
 const CLIENT_KEY = 'sk-bench'
@@ -76,7 +122,7 @@ async function freePort() {
  * directory (a spool is never shared between processes).
  */
 async function startProxy(id, { repoRoot, tempDir, upstream, posthog, profileDir }, start) {
-  const { runtime, processes, analytics } = PROXIES[id]
+  const { runtime, processes, analytics, memorySpool } = PROXIES[id]
   const writeConfig = (name, server) => {
     const path = join(tempDir, `openstack.${name}.json`)
     writeFileSync(path, JSON.stringify(proxyConfig(id, server, upstream.url, posthog.url, join(tempDir, `spool-${name}`), analytics), null, 2))
@@ -86,7 +132,8 @@ async function startProxy(id, { repoRoot, tempDir, upstream, posthog, profileDir
   if (runtime === 'node') {
     const configPath = writeConfig(id, processes > 1 ? { workers: processes } : {})
     const name = processes > 1 ? `proxy (node, ${processes} workers)` : 'proxy (node)'
-    const args = [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), 'dist/node.js']
+    const entry = memorySpool ? await buildNodeWithMemorySpool(repoRoot) : 'dist/node.js'
+    const args = [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), entry]
     return [await start(startServer({ name, command: process.execPath, args, env: { ...env, OPENSTACK_CONFIG: configPath }, cwd: repoRoot, listeners: processes }))]
   }
   const port = processes > 1 ? String(await freePort()) : '0'
@@ -101,6 +148,7 @@ async function startProxy(id, { repoRoot, tempDir, upstream, posthog, profileDir
           command: join(repoRoot, 'node_modules', '.bin', 'deno'),
           args: [
             'run', '--unstable-no-legacy-abort', '--unstable-net', '--allow-net', '--allow-env', '--allow-read', `--allow-write=${tempDir}`,
+            ...(memorySpool ? [`--import-map=${denoMemorySpoolImportMap(repoRoot, tempDir)}`] : []),
             // Deno has no --cpu-prof: V8's tick log, read with `node --prof-process`.
             ...(profileDir ? [`--v8-flags=--prof,--no-logfile-per-isolate,--logfile=${join(profileDir, `${name}.v8.log`)}`] : []),
             'server/deno.ts',

@@ -3,38 +3,8 @@ import { describe, expect, it } from 'vitest'
 import type { PostHogEvent } from '../../shared/event/types.ts'
 import { jsonLogger } from '../log.ts'
 import { type DeliveryMetrics, PostHogDelivery } from './delivery.ts'
-import type { AppendResult, Spool, SpoolEntry, SpoolStats } from './spool/types.ts'
-
-/** The Spool contract in memory: these tests are about delivery, not about the disk. */
-class MemorySpool implements Spool {
-  readonly entries = new Map<string, SpoolEntry>()
-  readonly dead: Array<{ entry: SpoolEntry; reason: string }> = []
-  constructor(private readonly capacity = Number.POSITIVE_INFINITY) {}
-  async append(entries: SpoolEntry[]): Promise<AppendResult> {
-    let refused = 0
-    for (const entry of entries) {
-      if (this.entries.size >= this.capacity) refused++
-      else this.entries.set(entry.uuid, entry)
-    }
-    return { spooled: entries.length - refused, refused }
-  }
-  pending(limit: number, exclude?: ReadonlySet<string>): SpoolEntry[] {
-    return [...this.entries.values()].filter((e) => !exclude?.has(e.uuid)).slice(0, limit)
-  }
-  async ack(uuids: Iterable<string>): Promise<void> {
-    for (const uuid of uuids) this.entries.delete(uuid)
-  }
-  async deadLetter(entries: SpoolEntry[], reason: string): Promise<void> {
-    for (const entry of entries) {
-      this.dead.push({ entry, reason })
-      this.entries.delete(entry.uuid)
-    }
-  }
-  stats(): SpoolStats {
-    return { depth: this.entries.size, bytes: 0, oldestAgeSeconds: null }
-  }
-  async close(): Promise<void> {}
-}
+import { MemorySpool } from '../../test/fakes/memory-spool.ts'
+import type { SpoolEntry } from './spool/types.ts'
 
 interface Batch {
   uuids: string[]
