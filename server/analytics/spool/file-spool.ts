@@ -259,6 +259,8 @@ class FileSpoolImpl implements FileSpool {
     } catch (err) {
       return Promise.reject(err)
     }
+    // Only the sizes wait for the commit: the records' JSON text, written now, can be collected young.
+    const sizes = lines.map((line) => line.bytes)
     this.reserved += bytes
     return new Promise<AppendResult>((resolve, reject) => {
       this.awaitSync({
@@ -272,7 +274,7 @@ class FileSpoolImpl implements FileSpool {
               ;(twin.older ??= []).push(synced) // the same uuid appended twice at once: keep the first
               continue
             }
-            const size = lines[i]!.bytes
+            const size = sizes[i]!
             this.index.set(entry.uuid, { entry, at, bytes: size, seg: synced, older: null, busy: false, moving: false })
             synced.live++
             synced.liveBytes += size
