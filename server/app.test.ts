@@ -23,7 +23,7 @@ function app() {
   let draining = false
   const hono = createApp({
     config: loaded.config,
-    paywalls: built.paywalls,
+    paywalls: () => built.paywalls,
     recorder: new GenerationRecorder(sink, metrics, log, '0.0.0'),
     metrics,
     log,

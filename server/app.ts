@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import { requestId } from 'hono/request-id'
 import { setMetric, timing } from 'hono/timing'
+import { type AdminOptions, adminRoutes } from './admin/routes.ts'
 import type { GenerationRecorder } from './analytics/recorder.ts'
 import type { Config } from './config/schema.ts'
 import type { AppEnv } from './context.ts'
@@ -20,8 +21,12 @@ import { healthRoutes } from './routes/health.ts'
 import { listModels } from './routes/models.ts'
 
 export interface AppOptions {
+  /** The config the app started with: its server settings (body limit, upstream timeout). */
   config: Config
-  paywalls: Paywalls
+  /** The paywalls in force, read by each request as it starts (they change when the config is saved). */
+  paywalls: () => Paywalls
+  /** The admin area at /admin; without it, /admin is an unknown route. */
+  admin?: AdminOptions
   recorder: GenerationRecorder
   metrics: Metrics
   log: Logger
@@ -45,7 +50,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   const v1 = new Hono<AppEnv>()
   // Errors in the format of the API called (SPEC §2), from authentication on.
   v1.use('/messages', speaks('anthropic'))
-  v1.use(clientAuth(() => options.paywalls))
+  v1.use(clientAuth(options.paywalls))
   v1.post('/chat/completions', bodyLimit, chatCompletions(relay))
   v1.post('/responses', bodyLimit, responses(relay))
   v1.post('/embeddings', bodyLimit, embeddings(relay))
@@ -54,7 +59,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
 
   const v1beta = new Hono<AppEnv>()
   v1beta.use(speaks('gemini'))
-  v1beta.use(clientAuth(() => options.paywalls))
+  v1beta.use(clientAuth(options.paywalls))
   v1beta.post('/models/:modelAction', bodyLimit, generateContent(relay))
 
   const app = new Hono<AppEnv>()
@@ -75,6 +80,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   })
   app.route('/', healthRoutes(() => !options.draining()))
   app.get('/metrics', async (c) => c.body(await metrics.render(), 200, { 'content-type': metrics.contentType }))
+  if (options.admin) app.route('/admin', adminRoutes(options.admin))
   app.route('/v1', v1)
   app.route('/v1beta', v1beta)
   app.use('/:user/*', async (c, next) => {

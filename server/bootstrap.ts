@@ -1,8 +1,13 @@
-import type { Hono } from 'hono'
+import type { Context, Hono } from 'hono'
+import { Admin } from './admin/service.ts'
 import { PostHogDelivery } from './analytics/delivery.ts'
+import { DeliveryStatus } from './analytics/status.ts'
+import type { PostHogTarget } from './analytics/sink.ts'
 import type { Spool } from './analytics/spool/types.ts'
 import { GenerationRecorder } from './analytics/recorder.ts'
 import { createApp } from './app.ts'
+import type { ConfigFile } from './config/file.ts'
+import { LiveConfig } from './config/live.ts'
 import { type Env, loadConfig } from './config/load.ts'
 import type { Config } from './config/schema.ts'
 import type { AppEnv } from './context.ts'
@@ -47,6 +52,13 @@ export interface RuntimeParts {
   spoolDir?: string
   /** The runtime's upstream transport; `fetch` when absent. */
   transport?: Transport
+  /**
+   * Where the config came from: the file (null: built from the environment, then the admin page cannot
+   * save), the text it held at start, and the environment its `${VAR}` references are read from.
+   */
+  configSource?: { file: ConfigFile | null; text: string | null; env: Env }
+  /** The client's address (the admin area limits wrong tokens per address). */
+  clientAddress?: (c: Context) => string | undefined
 }
 
 /** Reads the config text (null: configure from the environment) as SPEC §7 says, or the errors. */
@@ -59,6 +71,8 @@ export async function bootstrap(config: Config, parts: RuntimeParts): Promise<Bo
   const { log } = parts
   const built = Paywalls.build(config)
   if (!built.ok) return built
+  const source = parts.configSource ?? { file: null, text: null, env: {} }
+  const live = new LiveConfig({ config, paywalls: built.paywalls }, source.text, source.file, source.env, log)
   const metrics = new Metrics()
   const { analytics: settings } = config
   const spoolDir = parts.spoolDir ?? settings.spoolDir
@@ -69,6 +83,7 @@ export async function bootstrap(config: Config, parts: RuntimeParts): Promise<Bo
     return { ok: false, errors: [`analytics.spoolDir: cannot open the spool in ${spoolDir}: ${error instanceof Error ? error.message : String(error)}`] }
   }
   metrics.setSpoolStats(() => spool.stats())
+  const status = new DeliveryStatus()
   const analytics = new PostHogDelivery({
     spool,
     log,
@@ -76,13 +91,36 @@ export async function bootstrap(config: Config, parts: RuntimeParts): Promise<Bo
     flushAt: settings.flushAt,
     flushIntervalMs: settings.flushIntervalMs,
     retry: { baseMs: settings.retryBaseMs, maxMs: settings.retryMaxMs },
+    onSettled: (entries, outcome) => status.settled(entries, outcome),
   })
+  // A saved or reloaded config: clients of PostHog targets no longer named go once their events are sent.
+  live.onChange((state) => analytics.retain(postHogTargets(state.config)))
   // Whatever a previous run left in the spool goes out now.
   analytics.resume()
   const recorder = new GenerationRecorder(analytics, metrics, log, VERSION)
   let draining = false
-  const app = createApp({ config, paywalls: built.paywalls, recorder, metrics, log, draining: () => draining, transport: parts.transport })
-  const flush = (timeoutMs: number) => analytics.shutdown(timeoutMs)
+  const admin = {
+    admin: new Admin({ live, delivery: analytics, status, log, libVersion: VERSION }),
+    token: () => live.state.config.server.adminToken,
+    clientAddress: parts.clientAddress,
+    log,
+  }
+  const app = createApp({
+    config,
+    paywalls: () => live.state.paywalls,
+    admin,
+    recorder,
+    metrics,
+    log,
+    draining: () => draining,
+    transport: parts.transport,
+  })
+  // Another process (a cluster worker) saved the file, or someone edited it: every process applies it.
+  const unwatch = live.watch()
+  const flush = (timeoutMs: number) => {
+    unwatch()
+    return analytics.shutdown(timeoutMs)
+  }
   const stop = async (signal: string, server: ClosableServer) => {
     if (draining) return
     draining = true
@@ -95,4 +133,8 @@ export async function bootstrap(config: Config, parts: RuntimeParts): Promise<Bo
     await flush(SHUTDOWN_TIMEOUT_MS)
   }
   return { ok: true, proxy: { app, config, stop, flush } }
+}
+
+function postHogTargets(config: Config): PostHogTarget[] {
+  return config.paywalls.flatMap(({ posthog }) => (posthog.apiKey ? [{ host: posthog.host, apiKey: posthog.apiKey }] : []))
 }

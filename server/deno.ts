@@ -1,4 +1,5 @@
 /// <reference lib="deno.ns" />
+import { diskConfigFile } from './adapters/config-file.ts'
 import { openFileSpool } from './analytics/spool/file-spool.ts'
 import { bootstrap, DEFAULT_CONFIG_PATH, readConfig } from './bootstrap.ts'
 import { jsonLogger } from './log.ts'
@@ -17,13 +18,21 @@ function readConfigText(): string | null {
   }
 }
 
-const loaded = readConfig(readConfigText(), Deno.env.toObject(), configPath)
+const configText = readConfigText()
+const env = Deno.env.toObject()
+const loaded = readConfig(configText, env, configPath)
 if (!loaded.ok) {
   log('error', 'invalid configuration', { path: configPath, errors: loaded.errors })
   Deno.exit(1)
 }
 // With server.reusePort, each process needs a spoolDir of its own: the spool's lock refuses a shared one.
-const started = await bootstrap(loaded.config, { log, openSpool: openFileSpool })
+const started = await bootstrap(loaded.config, {
+  log,
+  openSpool: openFileSpool,
+  // Every process watches the file (server.reusePort runs several), so a save made through one applies in all.
+  configSource: { file: configText === null ? null : diskConfigFile(configPath), text: configText, env },
+  clientAddress: (c) => (c.env as Deno.ServeHandlerInfo<Deno.NetAddr>).remoteAddr.hostname,
+})
 if (!started.ok) {
   log('error', 'cannot start', { errors: started.errors })
   Deno.exit(1)

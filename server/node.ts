@@ -2,6 +2,8 @@ import cluster from 'node:cluster'
 import { readFileSync } from 'node:fs'
 import type { Server } from 'node:http'
 import { serve } from '@hono/node-server'
+import { getConnInfo } from '@hono/node-server/conninfo'
+import { diskConfigFile } from './adapters/config-file.ts'
 import { undiciTransport } from './adapters/undici-transport.ts'
 import { join } from 'node:path'
 import { openFileSpool } from './analytics/spool/file-spool.ts'
@@ -22,7 +24,8 @@ function readConfigText(): string | null {
   }
 }
 
-const loaded = readConfig(readConfigText(), process.env, configPath)
+const configText = readConfigText()
+const loaded = readConfig(configText, process.env, configPath)
 if (!loaded.ok) {
   log('error', 'invalid configuration', { path: configPath, errors: loaded.errors })
   process.exit(1)
@@ -37,7 +40,15 @@ async function serveHere() {
   // Each cluster worker has a spool of its own: a spool is never shared between processes.
   const worker = process.env.OPENSTACK_WORKER_INDEX
   const spoolDir = cluster.isWorker && worker !== undefined ? join(config.analytics.spoolDir, `worker-${worker}`) : undefined
-  const started = await bootstrap(config, { log, openSpool: openFileSpool, spoolDir, transport: undiciTransport() })
+  const started = await bootstrap(config, {
+    log,
+    openSpool: openFileSpool,
+    spoolDir,
+    transport: undiciTransport(),
+    // Every worker watches the file, so a save made through one of them applies in all.
+    configSource: { file: configText === null ? null : diskConfigFile(configPath), text: configText, env: process.env },
+    clientAddress: (c) => getConnInfo(c).remote.address,
+  })
   if (!started.ok) {
     log('error', 'cannot start', { errors: started.errors })
     process.exit(1)

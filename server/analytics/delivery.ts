@@ -4,7 +4,8 @@ import { PostHog, type PostHogOptions } from 'posthog-node'
 import type { PostHogEvent } from '../../shared/event/types.ts'
 import type { Logger } from '../log.ts'
 import type { AnalyticsSink, PostHogTarget } from './sink.ts'
-import type { Spool, SpoolEntry } from './spool/types.ts'
+import type { DeliveryOutcome } from './status.ts'
+import type { AppendResult, Spool, SpoolEntry } from './spool/types.ts'
 
 /** What delivery counts; `/metrics` shows it. */
 export interface DeliveryMetrics {
@@ -30,6 +31,8 @@ export interface DeliveryOptions {
   fetch?: typeof fetch
   random?: () => number
   now?: () => number
+  /** Told what became of every batch (the admin page's per-paywall status and test events). */
+  onSettled?: (entries: readonly SpoolEntry[], outcome: DeliveryOutcome) => void
 }
 
 /** What one batch request came to, seen from the fetch posthog-node was given. */
@@ -78,6 +81,8 @@ export class PostHogDelivery implements AnalyticsSink {
   private backoffUntil = 0
   private stopped = false
   private readonly appends = new Set<Promise<void>>()
+  /** The targets the config names now; clients of others are shut down once their events are gone. */
+  private retained: ReadonlySet<string> | null = null
 
   constructor(private readonly options: DeliveryOptions) {
     this.batchSize = options.batchSize ?? 100
@@ -89,6 +94,36 @@ export class PostHogDelivery implements AnalyticsSink {
 
   /** Spools the event; never throws, never waits (called after the response ended). */
   send(target: PostHogTarget, event: PostHogEvent): void {
+    void this.append(target, event, () => this.schedule())
+  }
+
+  /**
+   * Spools the event and sends it at once, ignoring the batch timer and the target's backoff (the admin
+   * page's test event). Resolves once it is spooled (refused: the spool is full).
+   */
+  deliverNow(target: PostHogTarget, event: PostHogEvent): Promise<AppendResult> {
+    return this.append(target, event, () => {
+      if (this.stopped) return
+      this.target(target).nextAttemptAt = 0
+      this.runAt(this.now())
+    })
+  }
+
+  /** Entries waiting in the spool, in flight ones included. */
+  waiting(): SpoolEntry[] {
+    return this.options.spool.pending(Number.MAX_SAFE_INTEGER)
+  }
+
+  /**
+   * The targets the config names now (after a reload). A client whose target is no longer named is shut
+   * down once the events spooled for it are gone: they still go to the host and key they were spooled for.
+   */
+  retain(targets: Iterable<PostHogTarget>): void {
+    this.retained = new Set([...targets].map(targetKey))
+    this.retire()
+  }
+
+  private append(target: PostHogTarget, event: PostHogEvent, then: () => void): Promise<AppendResult> {
     const entry: SpoolEntry = {
       uuid: event.uuid,
       host: target.host,
@@ -99,21 +134,39 @@ export class PostHogDelivery implements AnalyticsSink {
       properties: event.properties,
     }
     const appended = this.options.spool.append([entry]).then(
-      ({ spooled, refused }) => {
-        if (spooled > 0) this.options.metrics.spooled(spooled)
-        if (refused > 0) {
-          this.options.metrics.dropped(refused, 'spool-full')
+      (result) => {
+        if (result.spooled > 0) this.options.metrics.spooled(result.spooled)
+        if (result.refused > 0) {
+          this.options.metrics.dropped(result.refused, 'spool-full')
           this.options.log('error', 'analytics spool full: event dropped', { uuid: entry.uuid })
         }
-        this.schedule()
+        then()
+        return result
       },
       (error: unknown) => {
         this.options.metrics.dropped(1, 'spool-error')
         this.options.log('error', 'could not write the analytics spool: event dropped', { uuid: entry.uuid, error: errorText(error) })
+        return { spooled: 0, refused: 1 }
       },
     )
-    this.appends.add(appended)
-    void appended.finally(() => this.appends.delete(appended))
+    const done = appended.then(() => {})
+    this.appends.add(done)
+    void done.finally(() => this.appends.delete(done))
+    return appended
+  }
+
+  /** Shuts down the clients of targets no longer retained that have nothing left to send. */
+  private retire(): void {
+    const retained = this.retained
+    if (!retained) return
+    const idle = [...this.targets].filter(([key, target]) => !retained.has(key) && !target.busy)
+    if (idle.length === 0) return
+    const waiting = new Set(this.options.spool.pending(Number.MAX_SAFE_INTEGER).map(targetKey))
+    for (const [key, target] of idle) {
+      if (waiting.has(key)) continue
+      this.targets.delete(key)
+      void target.client.shutdown().catch(() => {})
+    }
   }
 
   /** Starts sending what a previous run left in the spool. */
@@ -190,6 +243,7 @@ export class PostHogDelivery implements AnalyticsSink {
       await this.pumping
     } finally {
       this.pumping = null
+      this.retire()
       this.schedule()
     }
   }
@@ -284,11 +338,13 @@ export class PostHogDelivery implements AnalyticsSink {
         this.options.log('warn', 'could not record delivered analytics events; they will be sent again', { count: delivered.length, error: errorText(error) })
       })
       this.options.metrics.delivered(delivered.length)
+      this.options.onSettled?.(delivered.flatMap((uuid) => byUuid.get(uuid) ?? []), { kind: 'delivered' })
     }
     for (const letter of deadLetters) {
       await this.options.spool.deadLetter(letter.entries, letter.reason)
       this.options.metrics.deadLettered(letter.entries.length, letter.kind)
       this.options.log('error', 'analytics events dead-lettered', { host: target.host, count: letter.entries.length, reason: letter.reason })
+      this.options.onSettled?.(letter.entries, { kind: 'dead-lettered', reason: letter.reason })
     }
     const settled = new Set([...delivered, ...deadLetters.flatMap((l) => l.entries.map((e) => e.uuid))])
     const left = entries.filter((e) => !settled.has(e.uuid) && !target.solo.has(e.uuid)).length
@@ -299,6 +355,10 @@ export class PostHogDelivery implements AnalyticsSink {
       this.options.metrics.retried(left)
       this.options.metrics.posthogError()
       const last = outcomes.at(-1)
+      this.options.onSettled?.(
+        entries.filter((e) => !settled.has(e.uuid)),
+        { kind: 'failed', status: last?.status ?? null, detail: last?.detail ?? 'no request was made' },
+      )
       this.options.log('warn', 'PostHog did not accept a batch; it stays spooled and is retried', {
         host: target.host,
         events: left,
@@ -312,7 +372,7 @@ export class PostHogDelivery implements AnalyticsSink {
     }
   }
 
-  private target(entry: SpoolEntry): Target {
+  private target(entry: PostHogTarget): Target {
     const key = targetKey(entry)
     let target = this.targets.get(key)
     if (!target) {
@@ -395,8 +455,10 @@ async function gzip(text: string): Promise<Uint8Array<ArrayBuffer>> {
 
 function errorText(error: unknown): string {
   if (error instanceof Error) {
-    const cause = (error as { cause?: { code?: unknown } }).cause
-    return typeof cause?.code === 'string' ? `${error.message} (${cause.code})` : error.message
+    // fetch's own message is only "fetch failed": the cause says why (ECONNREFUSED, bad port, ...).
+    const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause
+    if (typeof cause?.code === 'string') return `${error.message} (${cause.code})`
+    return typeof cause?.message === 'string' ? `${error.message} (${cause.message})` : error.message
   }
   return String(error)
 }

@@ -4,6 +4,12 @@ import { type Config, configSchema } from './schema.ts'
 
 export type Env = Record<string, string | undefined>
 export type LoadResult = { ok: true; config: Config } | { ok: false; errors: string[] }
+/** One validation error: the exact config path (`paywalls[0].posthog.apiKey`) and what is wrong there. */
+export interface ConfigIssue {
+  path: string
+  message: string
+}
+export type ValidateResult = { ok: true; config: Config } | { ok: false; issues: ConfigIssue[] }
 
 /**
  * Parses and validates a config file's text (SPEC §7), or builds one paywall `default` from the
@@ -26,21 +32,32 @@ export function loadConfig(fileText: string | null, env: Env, source = 'config')
       return { ok: false, errors: [`${source}: not valid JSON (${(error as Error).message})`] }
     }
   }
+  const validated = validateConfig(raw, env)
+  if (validated.ok) return validated
+  return { ok: false, errors: validated.issues.map((issue) => `${issue.path || '(root)'}: ${issue.message}`) }
+}
+
+/**
+ * The config as parsed JSON (`${VAR}` references still in it) checked against the schema, with the
+ * environment's values and overrides applied: what `loadConfig` does after parsing, with each error's
+ * path apart from its message (the admin page shows each next to its field).
+ */
+export function validateConfig(raw: unknown, env: Env): ValidateResult {
   const { value, unset } = interpolateEnv(raw, env)
   const withOverrides = applyServerOverrides(value, env)
   if (!withOverrides.ok) return withOverrides
   const parsed = configSchema.safeParse(withOverrides.value)
   if (parsed.success) return { ok: true, config: parsed.data }
-  return { ok: false, errors: parsed.error.issues.map((issue) => describeIssue(issue, unset)) }
+  return { ok: false, issues: parsed.error.issues.map((issue) => describeIssue(issue, unset)) }
 }
 
-function describeIssue(issue: z.core.$ZodIssue, unset: Map<string, string[]>): string {
+function describeIssue(issue: z.core.$ZodIssue, unset: Map<string, string[]>): ConfigIssue {
   const path = formatPath(issue.path)
   const missingVars = unset.get(path)
   const message =
     issue.code === 'invalid_type' && issue.input === undefined ? 'required' : issue.message
   const hint = missingVars ? ` (environment variable ${missingVars.join(', ')} is not set)` : ''
-  return `${path || '(root)'}: ${message}${hint}`
+  return { path, message: `${message}${hint}` }
 }
 
 function formatPath(path: PropertyKey[]): string {
@@ -50,13 +67,13 @@ function formatPath(path: PropertyKey[]): string {
   }, '')
 }
 
-function applyServerOverrides(value: unknown, env: Env): { ok: true; value: unknown } | { ok: false; errors: string[] } {
+function applyServerOverrides(value: unknown, env: Env): { ok: true; value: unknown } | { ok: false; issues: ConfigIssue[] } {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return { ok: true, value }
   const config = value as Record<string, unknown>
   const server = { ...(config.server as Record<string, unknown> | undefined) }
   if (env.PORT !== undefined && env.PORT !== '') {
     const port = Number(env.PORT)
-    if (!Number.isInteger(port) || port < 0 || port > 65535) return { ok: false, errors: [`PORT: "${env.PORT}" is not a port number`] }
+    if (!Number.isInteger(port) || port < 0 || port > 65535) return { ok: false, issues: [{ path: 'PORT', message: `"${env.PORT}" is not a port number` }] }
     server.port = port
   }
   if (env.HOST) server.hostname = env.HOST

@@ -1,18 +1,9 @@
-import { createServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FAKE_TEXT, type FakeOpenAI, startFakeOpenAI } from '../fakes/openai-upstream.ts'
 import { type FakePostHog, startFakePostHog } from '../fakes/posthog-capture.ts'
 import { KEYS, testConfig } from '../harness/config.ts'
+import { freePort } from '../harness/ports.ts'
 import { startProxy } from '../harness/proxy-process.ts'
-
-/** A port that was free a moment ago, for processes that must share one. */
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 function isRunning(pid: number): boolean {
   try {
