@@ -25,7 +25,7 @@ export default defineConfig({
         test: {
           name: 'core-and-proxy',
           include: ['shared/**/*.test.ts', 'server/**/*.test.ts', 'test/**/*.test.ts'],
-          exclude: ['test/runtime/**', 'test/faults/**', 'test/n8n/unit/**', 'test/n8n/e2e/**'],
+          exclude: ['test/runtime/**', 'test/faults/**', 'test/n8n/unit/**', 'test/n8n/e2e/**', 'test/admin/browser/**'],
           sequence: { groupOrder: 0 },
         },
       },
@@ -37,6 +37,11 @@ export default defineConfig({
         // vite's transform (with a warning per file) can follow.
         resolve: { alias: n8nWorkflow ? { 'n8n-workflow': n8nWorkflow } : {} },
         test: { name: 'n8n', include: ['test/n8n/unit/**/*.test.ts'], sequence: { groupOrder: 0 } },
+      },
+      {
+        // The admin page in a real headless Chromium (Debian's chromium package; .ci/run installs it).
+        extends: true,
+        test: { name: 'admin-browser', include: ['test/admin/browser/**/*.test.ts'], sequence: { groupOrder: 0 } },
       },
       {
         // `npm start` rebuilds dist/ as users run it: only once nothing else is running the build.
