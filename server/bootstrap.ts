@@ -93,7 +93,9 @@ export async function bootstrap(config: Config, parts: RuntimeParts): Promise<Bo
     retry: { baseMs: settings.retryBaseMs, maxMs: settings.retryMaxMs },
     onSettled: (entries, outcome) => status.settled(entries, outcome),
   })
-  // A saved or reloaded config: clients of PostHog targets no longer named go once their events are sent.
+  // Clients of PostHog targets the config no longer names (a previous run's, a saved or reloaded config's
+  // old ones) are shut down once their spooled events are sent.
+  analytics.retain(postHogTargets(config))
   live.onChange((state) => analytics.retain(postHogTargets(state.config)))
   // Whatever a previous run left in the spool goes out now.
   analytics.resume()

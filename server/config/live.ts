@@ -34,8 +34,7 @@ export class LiveConfig {
   private readonly listeners = new Set<(state: ConfigState) => void>()
   /** Saves and reloads run one at a time: a reload never reads the file halfway through a save. */
   private queue: Promise<unknown> = Promise.resolve()
-  private reloading: Promise<void> | null = null
-  private reloadAgain = false
+  private reloadWanted = false
 
   constructor(
     initial: ConfigState,
@@ -76,19 +75,13 @@ export class LiveConfig {
    * calls, and keeps the running config when the new text is invalid.
    */
   reload(): Promise<void> {
-    if (this.reloading) {
-      this.reloadAgain = true
-      return this.reloading
-    }
-    this.reloading = (async () => {
-      do {
-        this.reloadAgain = false
-        await this.exclusive(() => this.reloadOnce())
-      } while (this.reloadAgain)
-    })().finally(() => {
-      this.reloading = null
+    this.reloadWanted = true
+    // Calls made before a queued reload starts are served by it; a call during one queues the next.
+    return this.exclusive(async () => {
+      if (!this.reloadWanted) return
+      this.reloadWanted = false
+      await this.reloadOnce()
     })
-    return this.reloading
   }
 
   /** Starts reloading whenever the file changes; returns what stops it. */

@@ -57,6 +57,7 @@ const eventFor = (requestId: string) => posthog.waitForEvent((e) => e.properties
 describe.each(runtimes)('admin save on %s', (runtime) => {
   it('writes the config file and applies it to the next request without a restart; a change to the file by hand applies too', async () => {
     const p = await start(runtime)
+    expect(await (await fetch(`${p.url}/admin`)).text()).toContain('<label for="token">Admin token</label>')
     expect((await eventFor(await chat(p.url))).api_key).toBe(SECRETS.posthog)
     const saved = await put(p.url, { posthog: { apiKey: NEW_KEY, projectId: '555' } })
     expect(saved.status).toBe(200)
