@@ -80,7 +80,7 @@ export class PostHogDelivery implements AnalyticsSink {
   /** When the last pump sent nothing because every target with events was backing off: the earliest retry. */
   private backoffUntil = 0
   private stopped = false
-  private readonly appends = new Set<Promise<void>>()
+  private readonly appends = new Set<Promise<unknown>>()
   /** The targets the config names now; clients of others are shut down once their events are gone. */
   private retained: ReadonlySet<string> | null = null
 
@@ -149,9 +149,8 @@ export class PostHogDelivery implements AnalyticsSink {
         return { spooled: 0, refused: 1 }
       },
     )
-    const done = appended.then(() => {})
-    this.appends.add(done)
-    void done.finally(() => this.appends.delete(done))
+    this.appends.add(appended)
+    void appended.finally(() => this.appends.delete(appended))
     return appended
   }
 
