@@ -92,6 +92,24 @@ describe('admin API', () => {
     expect(noUser.status).toBe(400)
   })
 
+  it('lets a request in flight finish under the config it started with', async () => {
+    const f = await start()
+    const response = await f.proxy.app.request('/v1/chat/completions', {
+      method: 'POST',
+      headers: { authorization: 'Bearer sk-test-main', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', user: 'u1', stream: true, messages: [{ role: 'user', content: 'scenario:slow-chunks' }] }),
+    })
+    const reader = response.body!.getReader()
+    await reader.read()
+    // Saved while the stream is still going (its chunks come 80 ms apart).
+    expect((await put(f, 'pw_main', { posthog: { privacyMode: true, projectId: '999' } })).status).toBe(200)
+    while (!(await reader.read()).done);
+    const inFlight = await f.posthog.waitForEvent((e) => e.properties.openstack_request_id === response.headers.get('x-openstack-request-id'))
+    expect(inFlight.properties).toMatchObject({ openstack_project_id: '4242', $ai_input: [{ role: 'user', content: 'scenario:slow-chunks' }] })
+    const next = await f.chat()
+    expect((await f.posthog.waitForEvent((e) => e.properties.openstack_request_id === next)).properties).toMatchObject({ openstack_project_id: '999', $ai_input: null })
+  })
+
   it('sends events spooled for the old key to the old key, and new ones to the new key and host', async () => {
     const f = await start()
     // PostHog is down: the first event waits in the spool for the old key.
