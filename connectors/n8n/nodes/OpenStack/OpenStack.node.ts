@@ -11,6 +11,15 @@ import type {
 import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workflow'
 import { errorFromOpenAIBody } from '../../../../shared/apis/openai/error.ts'
 import { completionFromChatJson } from '../../../../shared/completion/openai-chat.ts'
+import {
+  answerText,
+  type ChatMessage,
+  chatMessages,
+  COST_HEADER,
+  costFromHeader,
+  type SamplingOptions,
+  samplingFields,
+} from '../../../../shared/connectors/chat.ts'
 import { asObject } from '../../../../shared/json.ts'
 import {
   CREDENTIAL_TYPE,
@@ -29,24 +38,8 @@ import {
   userIdProperty,
 } from '../shared/proxy.ts'
 
-type Role = 'system' | 'user' | 'assistant'
-
-interface ChatMessage {
-  role: Role
-  content: string
-}
-
-interface MessageOptions {
-  temperature?: number
-  maxTokens?: number
-  topP?: number
-  frequencyPenalty?: number
-  presencePenalty?: number
-  jsonOutput?: boolean
-}
-
-/** Header the proxy sets on non-streamed answers when it knows the price (SPEC §2); lower case as n8n reads headers. */
-const COST_HEADER = 'x-openstack-cost-usd'
+/** The node's Options collection: the shared sampling options, under the same names. */
+type MessageOptions = SamplingOptions
 
 /**
  * The messages sent (SPEC §8): `systemMessage` first if set, then the Messages if they have entries,
@@ -57,36 +50,15 @@ export function buildMessages(
   itemIndex: number,
   input: { prompt: string; messages: ChatMessage[]; systemMessage: string },
 ): ChatMessage[] {
-  const messages: ChatMessage[] = []
-  if (input.systemMessage.trim() !== '') messages.push({ role: 'system', content: input.systemMessage })
-  if (input.messages.length > 0) {
-    messages.push(...input.messages)
-  } else if (input.prompt.trim() !== '') {
-    messages.push({ role: 'user', content: input.prompt })
-  } else {
-    throw new NodeOperationError(node, 'Nothing to send: set the Prompt, or add Messages', { itemIndex })
-  }
+  const messages = chatMessages(input)
+  if (!messages) throw new NodeOperationError(node, 'Nothing to send: set the Prompt, or add Messages', { itemIndex })
   return messages
 }
 
-/** The Chat Completions body fields of the node's options. */
-export function optionFields(options: MessageOptions): IDataObject {
-  const fields: IDataObject = {}
-  if (options.temperature !== undefined) fields.temperature = options.temperature
-  if (options.maxTokens !== undefined) fields.max_tokens = options.maxTokens
-  if (options.topP !== undefined) fields.top_p = options.topP
-  if (options.frequencyPenalty !== undefined) fields.frequency_penalty = options.frequencyPenalty
-  if (options.presencePenalty !== undefined) fields.presence_penalty = options.presencePenalty
-  if (options.jsonOutput) fields.response_format = { type: 'json_object' }
-  return fields
-}
-
-/** USD from the cost header, or null when the proxy does not know the price. */
+/** USD from the cost header (n8n gives header names lower-cased), or null when the proxy does not know the price. */
 function costFromHeaders(headers: IDataObject): number | null {
-  const raw = headers[COST_HEADER]
-  if (typeof raw !== 'string' || raw.trim() === '') return null
-  const cost = Number(raw)
-  return Number.isFinite(cost) ? cost : null
+  const raw = headers[COST_HEADER.toLowerCase()]
+  return costFromHeader(typeof raw === 'string' ? raw : null)
 }
 
 /** Exactly `{ text, model, usage: { input_tokens, output_tokens }, cost_usd }` (SPEC §8); tokens null when the proxy gives no usage. */
@@ -98,9 +70,7 @@ export function simplify(
   jsonOutput: boolean,
 ): IDataObject {
   const completion = completionFromChatJson(response.body)
-  const text = (completion.choices[0]?.content ?? [])
-    .flatMap((part) => (part.type === 'text' ? [part.text] : []))
-    .join('')
+  const text = answerText(completion)
   let content: IDataObject | string = text
   if (jsonOutput) {
     try {
@@ -288,7 +258,7 @@ async function messageModel(ctx: IExecuteFunctions, itemIndex: number): Promise<
       method: 'POST',
       url: `${trimBaseUrl(credentials.baseUrl)}/chat/completions`,
       headers: { Accept: 'application/json', ...userHeaders(userId) },
-      body: { model, messages, user: userId, ...optionFields(options) },
+      body: { model, messages, user: userId, ...samplingFields(options) },
       json: true,
       // Errors are read here, to show the proxy's own message; the full response carries the cost header.
       ignoreHttpStatusErrors: true,

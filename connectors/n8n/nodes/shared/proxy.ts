@@ -2,21 +2,17 @@
 import type { ILoadOptionsFunctions, INode, INodeProperties, INodePropertyOptions } from 'n8n-workflow'
 import { NodeApiError, NodeOperationError } from 'n8n-workflow'
 import { modelsFromOpenAIList } from '../../../../shared/apis/openai/models.ts'
-import { resolveUserId } from '../../../../shared/user-id/index.ts'
+import { trimBaseUrl } from '../../../../shared/connectors/base-url.ts'
+import { connectorUserId } from '../../../../shared/connectors/user-id.ts'
+
+export { trimBaseUrl } from '../../../../shared/connectors/base-url.ts'
+export { USER_HEADER, userHeaders } from '../../../../shared/connectors/user-id.ts'
 
 export const CREDENTIAL_TYPE = 'openStackApi'
-
-/** Header the proxy reads the end-user id from (SPEC §2), sent beside the body field `user`. */
-export const USER_HEADER = 'X-Openstack-User'
 
 export interface OpenStackCredentials {
   baseUrl: string
   apiKey: string
-}
-
-/** The credential's base URL without a trailing slash, so `${base}/models` never has `//`. */
-export function trimBaseUrl(baseUrl: string): string {
-  return baseUrl.trim().replace(/\/+$/, '')
 }
 
 /**
@@ -24,30 +20,15 @@ export function trimBaseUrl(baseUrl: string): string {
  * control characters refused), so a bad id fails the item here instead of an unattributed or refused call.
  */
 export function requireUserId(node: INode, raw: unknown, itemIndex: number): string {
-  // An expression such as {{ $json.id }} may give a number: it is the same id as text.
-  const value = typeof raw === 'number' ? String(raw) : raw
-  const result = resolveUserId({ bodyUser: value })
-  if (!result.ok) {
+  const result = connectorUserId(raw)
+  if (result.ok) return result.userId
+  if (result.reason === 'invalid') {
     throw new NodeOperationError(node, `Invalid User ID: ${result.message}`, { itemIndex })
   }
-  if (result.userId === null) {
-    throw new NodeOperationError(node, 'User ID is empty: set it to a stable ID of the end user, e.g. {{ $json.userId }}', {
-      itemIndex,
-      description: 'The proxy attributes every LLM call to this ID in PostHog, so the node refuses to call it without one.',
-    })
-  }
-  return result.userId
-}
-
-// HTTP clients refuse header values outside Latin-1, and servers disagree on decoding non-ASCII bytes.
-const HEADER_SAFE = /^[\x20-\x7e]+$/
-
-/**
- * The user header for an id. An id that cannot travel in a header (non-ASCII, such as a name in Chinese)
- * goes in the body field `user` only, which the proxy reads first anyway.
- */
-export function userHeaders(userId: string): Record<string, string> {
-  return HEADER_SAFE.test(userId) ? { [USER_HEADER]: userId } : {}
+  throw new NodeOperationError(node, 'User ID is empty: set it to a stable ID of the end user, e.g. {{ $json.userId }}', {
+    itemIndex,
+    description: 'The proxy attributes every LLM call to this ID in PostHog, so the node refuses to call it without one.',
+  })
 }
 
 /**
