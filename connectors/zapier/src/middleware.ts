@@ -1,0 +1,39 @@
+/** Middleware of every z.request: the Bearer key out, the proxy's own error message back. */
+import type { AfterResponseMiddleware, BeforeRequestMiddleware } from 'zapier-platform-core'
+import { errorFromOpenAIBody } from '../../../shared/apis/openai/error.ts'
+import { apiKey } from './connection.ts'
+
+/** Custom auth adds no header itself: the key goes out as the proxy's clients send it (SPEC §2). */
+export const addBearerKey: BeforeRequestMiddleware = (request, _z, bundle) => {
+  const key = apiKey(bundle)
+  if (key !== '') request.headers = { ...request.headers, Authorization: `Bearer ${key}` }
+  return request
+}
+
+function parsedBody(content: string): unknown {
+  try {
+    return JSON.parse(content)
+  } catch {
+    return null
+  }
+}
+
+/** The message as one sentence, so a hint can follow it. */
+function sentence(message: string): string {
+  return /[.!?]$/.test(message.trim()) ? message.trim() : `${message.trim()}.`
+}
+
+/**
+ * A 4xx/5xx answer as an error carrying the proxy's own message (its OpenAI-format error body). Runs
+ * before core's throwForStatus, which would say only the status; a 429 never gets here: core turns it
+ * into a ThrottledError with the Retry-After delay first.
+ */
+export const proxyErrors: AfterResponseMiddleware = (response, z) => {
+  if (response.status < 400) return response
+  const error = errorFromOpenAIBody(parsedBody(response.content), response.status)
+  if (response.status === 401) {
+    // Not a plain error: Zapier then asks the user to reconnect and holds the Zap's runs meanwhile.
+    throw new z.errors.ExpiredAuthError(`${sentence(error.message)} Check the API Key of this connection: it must be a client key of your paywall on the proxy.`)
+  }
+  throw new z.errors.Error(error.message, error.code ?? error.type ?? undefined, response.status)
+}
