@@ -1,18 +1,23 @@
 import { createRequire } from 'node:module'
+import { dirname } from 'node:path'
 import { defineConfig } from 'vitest/config'
 
 /**
- * n8n-workflow from connectors/n8n's own install (`node connectors/install.mjs`, the root's pretest), or
- * null before that install: then only the n8n project fails (cannot resolve n8n-workflow), not the config.
+ * A module from a connector's own install (`node connectors/install.mjs`, the root's pretest), or null
+ * before that install: then only that connector's project fails (cannot resolve it), not the config.
  */
-function connectorModule(name: string): string | null {
+function connectorModule(connector: string, name: string): string | null {
   try {
-    return createRequire(new URL('./connectors/n8n/package.json', import.meta.url)).resolve(name)
+    return createRequire(new URL(`./connectors/${connector}/package.json`, import.meta.url)).resolve(name)
   } catch {
     return null
   }
 }
-const n8nWorkflow = connectorModule('n8n-workflow')
+const n8nWorkflow = connectorModule('n8n', 'n8n-workflow')
+// The package directory, not its CommonJS file: the tests and the built app (dist/index.js, ESM) then load
+// the same ESM entry of zapier-platform-core, so one core instance (and one set of error classes) runs both.
+const zapierCoreFile = connectorModule('zapier', 'zapier-platform-core')
+const zapierCore = zapierCoreFile ? dirname(zapierCoreFile) : null
 
 export default defineConfig({
   test: {
@@ -25,7 +30,7 @@ export default defineConfig({
         test: {
           name: 'core-and-proxy',
           include: ['shared/**/*.test.ts', 'server/**/*.test.ts', 'test/**/*.test.ts'],
-          exclude: ['test/runtime/**', 'test/faults/**', 'test/n8n/unit/**', 'test/n8n/e2e/**', 'test/admin/browser/**'],
+          exclude: ['test/runtime/**', 'test/faults/**', 'test/n8n/unit/**', 'test/n8n/e2e/**', 'test/admin/browser/**', 'test/zapier/**'],
           sequence: { groupOrder: 0 },
         },
       },
@@ -42,6 +47,18 @@ export default defineConfig({
         // The admin page in a real headless Chromium (Debian's chromium package; .ci/run installs it).
         extends: true,
         test: { name: 'admin-browser', include: ['test/admin/browser/**/*.test.ts'], sequence: { groupOrder: 0 } },
+      },
+      {
+        // The Zapier app (connectors/zapier), built as it ships, run by zapier-platform-core's appTester against
+        // the real proxy, checked by core's and the CLI's validation, and bundled by the CLI. Outside the package.
+        extends: true,
+        resolve: { alias: zapierCore ? { 'zapier-platform-core': zapierCore } : {} },
+        test: {
+          name: 'zapier',
+          include: ['test/zapier/**/*.test.ts'],
+          globalSetup: ['test/zapier/setup.ts'],
+          sequence: { groupOrder: 0 },
+        },
       },
       {
         // `npm start` rebuilds dist/ as users run it: only once nothing else is running the build.

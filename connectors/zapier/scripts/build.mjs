@@ -2,16 +2,16 @@
 // shared/ core inlined; zapier-platform-core stays external: it is the app's one runtime dependency,
 // installed from package.json in the deployed bundle.
 import { build } from 'esbuild'
-import { rm } from 'node:fs/promises'
+import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const outfile = join(root, 'dist', 'index.js')
 
-await rm(join(root, 'dist'), { recursive: true, force: true })
-await build({
+const result = await build({
   entryPoints: [join(root, 'src', 'index.ts')],
-  outfile: join(root, 'dist', 'index.js'),
+  outfile,
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -19,4 +19,9 @@ await build({
   target: 'node20',
   external: ['zapier-platform-core'],
   logLevel: 'warning',
+  write: false,
 })
+// Replaced in one rename: `npm run bundle` rebuilds while other tests may be loading dist/index.js.
+await mkdir(dirname(outfile), { recursive: true })
+await writeFile(`${outfile}.${process.pid}.tmp`, result.outputFiles[0].contents)
+await rename(`${outfile}.${process.pid}.tmp`, outfile)

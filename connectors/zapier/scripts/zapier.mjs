@@ -33,6 +33,7 @@ const env = {
   // The CLI's own child processes (npm run _zapier-build, its build smoke test) run on the same Node.
   PATH: `${dirname(node)}${delimiter}${process.env.PATH ?? ''}`,
 }
-const result = spawnSync(node, [cli, ...process.argv.slice(2)], { cwd: root, env, stdio: 'inherit' })
+// In the current directory: npm runs scripts in the package's own, and a test may point it at another app.
+const result = spawnSync(node, [cli, ...process.argv.slice(2)], { env, stdio: 'inherit' })
 if (result.error) throw result.error
 process.exitCode = result.status ?? 1

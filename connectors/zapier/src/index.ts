@@ -13,6 +13,8 @@ export default defineApp({
   authentication,
   beforeRequest: [addBearerKey],
   afterResponse: [proxyErrors],
+  // proxyErrors throws the ThrottledError for a 429 itself, with the proxy's message.
+  flags: { throwForThrottlingEarly: false },
   triggers: { [listModels.key]: listModels },
   creates: { [sendPrompt.key]: sendPrompt, [sendChatMessages.key]: sendChatMessages },
 })

@@ -13,7 +13,7 @@ export function requireUserId(z: ZObject, bundle: Bundle): string {
   const result = connectorUserId(bundle.inputData.user_id, bundle.authData.default_user_id)
   if (result.ok) return result.userId
   if (result.reason === 'invalid') {
-    const where = result.inDefault ? "the connection's Default End User" : 'End User'
+    const where = result.inDefault ? 'Default End User on the connection' : 'End User'
     throw new z.errors.Error(`Invalid ${where}: ${result.message}`, 'invalid_user_id', 400)
   }
   throw new z.errors.Error(

@@ -23,14 +23,22 @@ function sentence(message: string): string {
   return /[.!?]$/.test(message.trim()) ? message.trim() : `${message.trim()}.`
 }
 
+/** Retry-After in seconds (the proxy passes the upstream's on), as core reads it; undefined: Zapier's default. */
+function retryAfterSeconds(value: string | undefined): number | undefined {
+  const seconds = Number.parseInt(value ?? '', 10)
+  return Number.isNaN(seconds) || seconds < 0 ? undefined : seconds
+}
+
 /**
  * A 4xx/5xx answer as an error carrying the proxy's own message (its OpenAI-format error body). Runs
- * before core's throwForStatus, which would say only the status; a 429 never gets here: core turns it
- * into a ThrottledError with the Retry-After delay first.
+ * before core's throwForStatus, which would say only the status. A 429 becomes the ThrottledError core
+ * would throw (Zapier retries after Retry-After), but with the proxy's message: the app sets
+ * `throwForThrottlingEarly: false` so that core's own, which says only "429", does not come first.
  */
 export const proxyErrors: AfterResponseMiddleware = (response, z) => {
   if (response.status < 400) return response
   const error = errorFromOpenAIBody(parsedBody(response.content), response.status)
+  if (response.status === 429) throw new z.errors.ThrottledError(error.message, retryAfterSeconds(response.getHeader('retry-after')))
   if (response.status === 401) {
     // Not a plain error: Zapier then asks the user to reconnect and holds the Zap's runs meanwhile.
     throw new z.errors.ExpiredAuthError(`${sentence(error.message)} Check the API Key of this connection: it must be a client key of your paywall on the proxy.`)
