@@ -150,6 +150,8 @@ describe.each(runtimes)('chat completions through the proxy on %s', (runtime) =>
       $ai_output_choices: [{ role: 'assistant', content: [{ type: 'text', text: FAKE_TEXT }] }],
     })
     expect(event.properties.$ai_total_cost_usd).toBeCloseTo(12 * MINI.input + 7 * MINI.output, 12)
+    // The headers went out before the usage was known: the cost is in the event only (SPEC §2).
+    expect(response.headers.get('x-openstack-cost-usd')).toBeNull()
     expect(event.properties.$ai_time_to_first_token).toBeGreaterThan(0)
     expect(event.properties.$ai_time_to_first_token).toBeLessThanOrEqual(event.properties.$ai_latency)
   })
@@ -251,6 +253,8 @@ describe.each(runtimes)('chat completions through the proxy on %s', (runtime) =>
       .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(OpenAI.BadRequestError)
     expect((error as APIError).message).toContain(ERROR_400_BODY.error.message)
+    // Nothing was served, so nothing is priced.
+    expect((error as APIError).headers?.get('x-openstack-cost-usd')).toBeNull()
     const event = await stack.eventFor((error as APIError).headers?.get('x-openstack-request-id') ?? null)
     expect(event.properties).toMatchObject({ $ai_http_status: 400, $ai_is_error: true })
     expect(event.properties.$ai_error).toContain(ERROR_400_BODY.error.message)
