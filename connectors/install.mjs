@@ -1,7 +1,8 @@
 // Installs each connector's own tools (connectors/<name>/, with its own package-lock.json) when they are
 // missing or older than its lockfile, so the root `npm ci` stays the proxy's alone. Run before `npm test`
 // and `npm run typecheck` (the root's pretest / pretypecheck): the n8n unit tests and the root tsconfig
-// read n8n-workflow and @n8n/ai-node-sdk from connectors/n8n/node_modules.
+// read n8n-workflow and @n8n/ai-node-sdk from connectors/n8n/node_modules, the Zapier tests
+// zapier-platform-core (and its CLI, on Node 22) from connectors/zapier/node_modules.
 //
 // Up to date means: node_modules/.openstack-lock-sha256 holds the sha256 of the current package-lock.json,
 // written only after `npm ci` succeeded. Anything else (no node_modules, no stamp, another lockfile) reinstalls.
