@@ -1,23 +1,23 @@
 import { createRequire } from 'node:module'
-import { dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
 /**
- * A module from a connector's own install (`node connectors/install.mjs`, the root's pretest), or null
- * before that install: then only that connector's project fails (cannot resolve it), not the config.
+ * n8n-workflow from connectors/n8n's own install (`node connectors/install.mjs`, the root's pretest), or
+ * null before that install: then only the n8n project fails (cannot resolve n8n-workflow), not the config.
  */
-function connectorModule(connector: string, name: string): string | null {
+function connectorModule(name: string): string | null {
   try {
-    return createRequire(new URL(`./connectors/${connector}/package.json`, import.meta.url)).resolve(name)
+    return createRequire(new URL('./connectors/n8n/package.json', import.meta.url)).resolve(name)
   } catch {
     return null
   }
 }
-const n8nWorkflow = connectorModule('n8n', 'n8n-workflow')
+const n8nWorkflow = connectorModule('n8n-workflow')
 // The package directory, not its CommonJS file: the tests and the built app (dist/index.js, ESM) then load
 // the same ESM entry of zapier-platform-core, so one core instance (and one set of error classes) runs both.
-const zapierCoreFile = connectorModule('zapier', 'zapier-platform-core')
-const zapierCore = zapierCoreFile ? dirname(zapierCoreFile) : null
+// A fixed path: the zapier project's setup installs it when missing, after this config is read.
+const zapierCore = fileURLToPath(new URL('./connectors/zapier/node_modules/zapier-platform-core', import.meta.url))
 
 export default defineConfig({
   test: {
@@ -52,7 +52,7 @@ export default defineConfig({
         // The Zapier app (connectors/zapier), built as it ships, run by zapier-platform-core's appTester against
         // the real proxy, checked by core's and the CLI's validation, and bundled by the CLI. Outside the package.
         extends: true,
-        resolve: { alias: zapierCore ? { 'zapier-platform-core': zapierCore } : {} },
+        resolve: { alias: { 'zapier-platform-core': zapierCore } },
         test: {
           name: 'zapier',
           include: ['test/zapier/**/*.test.ts'],

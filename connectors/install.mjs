@@ -16,8 +16,11 @@ const connectors = fileURLToPath(new URL('.', import.meta.url))
 const repo = join(connectors, '..')
 const STAMP = '.openstack-lock-sha256'
 
+// `node connectors/install.mjs zapier` installs only the named connectors (a test project's setup does).
+const only = process.argv.slice(2)
 const dirs = readdirSync(connectors, { withFileTypes: true })
   .filter((entry) => entry.isDirectory() && existsSync(join(connectors, entry.name, 'package-lock.json')))
+  .filter((entry) => only.length === 0 || only.includes(entry.name))
   .map((entry) => join(connectors, entry.name))
 
 let failed = false
