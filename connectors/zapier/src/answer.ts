@@ -3,6 +3,7 @@ import type { HttpResponse, PlainOutputField } from 'zapier-platform-core'
 import { completionFromChatJson } from '../../../shared/completion/openai-chat.ts'
 import { answerText, COST_HEADER, costFromHeader } from '../../../shared/connectors/chat.ts'
 import { providerOfModel } from '../../../shared/providers/from-model.ts'
+import { jsonBody } from './request.ts'
 
 // A type, not an interface: Zapier's `sample` wants an object type with an index signature.
 export type ProxyAnswer = {
@@ -40,13 +41,7 @@ export const answerSample: ProxyAnswer = {
 
 /** The answer of a successful `POST /chat/completions` (errors were thrown by the middleware). */
 export function proxyAnswer(response: HttpResponse, requestedModel: string): ProxyAnswer {
-  let body: unknown = null
-  try {
-    body = JSON.parse(response.content)
-  } catch {
-    // read below as a completion without choices
-  }
-  const completion = completionFromChatJson(body)
+  const completion = completionFromChatJson(jsonBody(response))
   return {
     text: answerText(completion),
     model: completion.model ?? requestedModel,

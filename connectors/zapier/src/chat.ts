@@ -1,9 +1,10 @@
-/** The perform both actions share: check the inputs (user id first), call the proxy, shape the answer. */
-import type { Bundle, ZObject } from 'zapier-platform-core'
+/** What both actions share: their perform (inputs checked, user id first; the call; the answer) and their shape. */
+import { type Bundle, defineCreate, type PlainInputField, type ZObject } from 'zapier-platform-core'
 import { type ChatMessage, samplingFields } from '../../../shared/connectors/chat.ts'
 import { userHeaders } from '../../../shared/connectors/user-id.ts'
-import { type ProxyAnswer, proxyAnswer } from './answer.ts'
+import { answerOutputFields, answerSample, type ProxyAnswer, proxyAnswer } from './answer.ts'
 import { proxyBaseUrl } from './connection.ts'
+import { advancedFields, jsonOutputField, modelField, showAdvancedField, userIdField } from './fields.ts'
 import { isOn, optionalNumber, requireModel, requireUserId } from './inputs.ts'
 import { callProxy } from './request.ts'
 
@@ -42,4 +43,28 @@ function requireJson(z: ZObject, text: string): void {
   } catch {
     throw new z.errors.Error(`JSON Output is on, but the model's answer is not valid JSON. It starts with: ${text.slice(0, 200)}`, 'invalid_json_answer')
   }
+}
+
+/**
+ * A chat action: Model and End User first, then its own fields, then JSON Output and the advanced options;
+ * the flat answer as output, with its sample.
+ */
+export function chatCreate<const Key extends string>(action: {
+  key: Key
+  noun: string
+  display: { label: string; description: string }
+  fields: PlainInputField[]
+  messagesOf: MessagesOf
+}) {
+  return defineCreate({
+    key: action.key,
+    noun: action.noun,
+    display: action.display,
+    operation: {
+      inputFields: [modelField, userIdField, ...action.fields, jsonOutputField, showAdvancedField, advancedFields],
+      perform: chatPerform(action.messagesOf),
+      outputFields: [...answerOutputFields],
+      sample: answerSample,
+    },
+  })
 }

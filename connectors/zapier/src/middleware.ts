@@ -2,20 +2,13 @@
 import type { AfterResponseMiddleware, BeforeRequestMiddleware } from 'zapier-platform-core'
 import { errorFromOpenAIBody } from '../../../shared/apis/openai/error.ts'
 import { apiKey } from './connection.ts'
+import { jsonBody } from './request.ts'
 
 /** Custom auth adds no header itself: the key goes out as the proxy's clients send it (SPEC §2). */
 export const addBearerKey: BeforeRequestMiddleware = (request, _z, bundle) => {
   const key = apiKey(bundle)
   if (key !== '') request.headers = { ...request.headers, Authorization: `Bearer ${key}` }
   return request
-}
-
-function parsedBody(content: string): unknown {
-  try {
-    return JSON.parse(content)
-  } catch {
-    return null
-  }
 }
 
 /** The message as one sentence, so a hint can follow it. */
@@ -37,7 +30,7 @@ function retryAfterSeconds(value: string | undefined): number | undefined {
  */
 export const proxyErrors: AfterResponseMiddleware = (response, z) => {
   if (response.status < 400) return response
-  const error = errorFromOpenAIBody(parsedBody(response.content), response.status)
+  const error = errorFromOpenAIBody(jsonBody(response), response.status)
   if (response.status === 429) throw new z.errors.ThrottledError(error.message, retryAfterSeconds(response.getHeader('retry-after')))
   if (response.status === 401) {
     // Not a plain error: Zapier then asks the user to reconnect and holds the Zap's runs meanwhile.

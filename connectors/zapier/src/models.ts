@@ -2,7 +2,7 @@
 import type { Bundle, ZObject } from 'zapier-platform-core'
 import { modelsFromOpenAIList } from '../../../shared/apis/openai/models.ts'
 import { proxyBaseUrl } from './connection.ts'
-import { callProxy } from './request.ts'
+import { callProxy, jsonBody } from './request.ts'
 
 export interface ModelChoice {
   id: string
@@ -12,13 +12,7 @@ export interface ModelChoice {
 /** Model ids the proxy accepts, unique and sorted, as dropdown choices (the id is also the label). */
 export async function listModels(z: ZObject, bundle: Bundle): Promise<ModelChoice[]> {
   const response = await callProxy(z, { url: `${proxyBaseUrl(z, bundle)}/models`, method: 'GET', headers: { Accept: 'application/json' } })
-  let body: unknown = null
-  try {
-    body = JSON.parse(response.content)
-  } catch {
-    // not JSON: reported below like any other body that is not a model list
-  }
-  const models = modelsFromOpenAIList(body)
+  const models = modelsFromOpenAIList(jsonBody(response))
   if (!models) {
     throw new z.errors.Error(
       "The Base URL answered GET /models without an OpenAI model list ({ data: [...] }): check that it is the proxy's URL including /v1.",

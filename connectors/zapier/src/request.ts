@@ -13,6 +13,15 @@ export function requestTimeoutMs(): number {
   return Number.isInteger(override) && override > 0 ? override : DEFAULT_TIMEOUT_MS
 }
 
+/** A response body as JSON, or null when it is not JSON (then read as "no such field" by the callers). */
+export function jsonBody(response: HttpResponse): unknown {
+  try {
+    return JSON.parse(response.content)
+  } catch {
+    return null
+  }
+}
+
 /** What node-fetch (under z.request) throws when the request never got an HTTP answer. */
 interface FetchFailure {
   name: 'FetchError'

@@ -1,6 +1,7 @@
 import { supplyModel } from '@n8n/ai-node-sdk'
 import type { INodeType, INodeTypeDescription, ISupplyDataFunctions, SupplyData } from 'n8n-workflow'
 import { NodeConnectionTypes } from 'n8n-workflow'
+import type { SamplingOptions } from '../../../../shared/connectors/chat.ts'
 import {
   CREDENTIAL_TYPE,
   type OpenStackCredentials,
@@ -18,12 +19,8 @@ import {
   userIdProperty,
 } from '../shared/proxy.ts'
 
-interface ModelOptions {
-  temperature?: number
-  maxTokens?: number
-  topP?: number
-  frequencyPenalty?: number
-  presencePenalty?: number
+/** The shared sampling options (JSON output aside: the AI Agent asks for formats itself), plus the client's own. */
+interface ModelOptions extends Omit<SamplingOptions, 'jsonOutput'> {
   timeout?: number
   maxRetries?: number
 }

@@ -1,9 +1,7 @@
-import { defineCreate, type ZObject } from 'zapier-platform-core'
+import type { ZObject } from 'zapier-platform-core'
 import { type ChatMessage, CHAT_ROLES, chatMessages, isChatRole } from '../../../../shared/connectors/chat.ts'
 import { asObject } from '../../../../shared/json.ts'
-import { answerOutputFields, answerSample } from '../answer.ts'
-import { chatPerform } from '../chat.ts'
-import { advancedFields, jsonOutputField, modelField, showAdvancedField, userIdField } from '../fields.ts'
+import { chatCreate } from '../chat.ts'
 import { text } from '../inputs.ts'
 
 /**
@@ -28,43 +26,40 @@ function lineItemMessages(z: ZObject, inputData: Record<string, unknown>): ChatM
 }
 
 /** Send Chat Messages (`send_chat_messages`): a conversation, as line items, sent in order. */
-export default defineCreate({
+export default chatCreate({
   key: 'send_chat_messages',
   noun: 'Message',
   display: {
     label: 'Send Chat Messages',
     description: 'Sends a conversation of system, user and assistant messages to a model through the proxy and returns the answer, attributed to your end user.',
   },
-  operation: {
-    inputFields: [
-      modelField,
-      userIdField,
-      {
-        key: 'messages',
-        label: 'Messages',
-        required: true,
-        // No helpText here: the schema refuses it beside `children`, so the children explain themselves.
-        children: [
-          {
-            key: 'role',
-            label: 'Role',
-            required: true,
-            choices: CHAT_ROLES.map((role) => ({ value: role, label: role[0]?.toUpperCase() + role.slice(1), sample: role })),
-            helpText: 'Who says it: system (instructions), user, or assistant (an earlier answer). Messages are sent in order.',
-          },
-          { key: 'content', label: 'Content', type: 'text', required: true, helpText: 'The text of the message. Map line items from an earlier step, or add rows by hand; rows without content are skipped.' },
-        ],
-      },
-      jsonOutputField,
-      showAdvancedField,
-      advancedFields,
-    ],
-    perform: chatPerform((z, bundle) => {
-      const messages = chatMessages({ messages: lineItemMessages(z, bundle.inputData) })
-      if (!messages) throw new z.errors.Error('Messages is empty: add at least one message with content.', 'missing_messages', 400)
-      return messages
-    }),
-    outputFields: [...answerOutputFields],
-    sample: answerSample,
+  fields: [
+    {
+      key: 'messages',
+      label: 'Messages',
+      required: true,
+      // No helpText here: the schema refuses it beside `children`, so the children explain themselves.
+      children: [
+        {
+          key: 'role',
+          label: 'Role',
+          required: true,
+          choices: CHAT_ROLES.map((role) => ({ value: role, label: role[0]?.toUpperCase() + role.slice(1), sample: role })),
+          helpText: 'Who says it: system (instructions), user, or assistant (an earlier answer). Messages are sent in order.',
+        },
+        {
+          key: 'content',
+          label: 'Content',
+          type: 'text',
+          required: true,
+          helpText: 'The text of the message. Map line items from an earlier step, or add rows by hand; rows without content are skipped.',
+        },
+      ],
+    },
+  ],
+  messagesOf: (z, bundle) => {
+    const messages = chatMessages({ messages: lineItemMessages(z, bundle.inputData) })
+    if (!messages) throw new z.errors.Error('Messages is empty: add at least one message with content.', 'missing_messages', 400)
+    return messages
   },
 })
