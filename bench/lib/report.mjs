@@ -122,6 +122,7 @@ function summarizePairs(results, candidates) {
         oneRps: median(runsOf(one).map((r) => r.rps)),
         twoRps: median(runsOf(two).map((r) => r.rps)),
         ratio: median(ratios),
+        ratios,
         oneCpuUsPerRequest: median(runsOf(one).map((r) => r.cpuUsPerRequest)),
         twoCpuUsPerRequest: median(runsOf(two).map((r) => r.cpuUsPerRequest)),
       }
@@ -200,13 +201,15 @@ function markdown(results, summary) {
   /** One table per pair list: req/s of each, their ratio, the cost (1 - ratio) against `limit`, CPU per request. */
   const costTable = (pairs, ratioHeader, limit) =>
     table(
-      ['scenario', ...pairs.flatMap(({ one, two }) => [`${label[one]} req/s`, `${label[two]} req/s`, ratioHeader, `cost < ${limit}%`, 'CPU µs/req'])],
+      ['scenario', ...pairs.flatMap(({ one, two }) => [`${label[one]} req/s`, `${label[two]} req/s`, ratioHeader, 'each round', `cost < ${limit}%`, 'CPU µs/req'])],
       results.scenarios.map((scenario) => [
         scenarioLabel[scenario.id],
         ...pairs.flatMap(({ scenarios }) => {
           const r = scenarios.find((x) => x.scenario === scenario.id)
           const cost = Number.isNaN(r.ratio) ? '–' : `${fixed((1 - r.ratio) * 100, 1)}% ${mark(r.ratio >= 1 - limit / 100)}`
-          return [int(r.oneRps), int(r.twoRps), ratio(r.ratio), cost, `${int(r.oneCpuUsPerRequest)} → ${int(r.twoCpuUsPerRequest)}`]
+          // The spread between rounds says how far the median can be trusted.
+          const rounds = r.ratios.filter((x) => !Number.isNaN(x)).map((x) => x.toFixed(2)).join(', ')
+          return [int(r.oneRps), int(r.twoRps), ratio(r.ratio), rounds, cost, `${int(r.oneCpuUsPerRequest)} → ${int(r.twoCpuUsPerRequest)}`]
         }),
       ]),
     )
