@@ -67,7 +67,7 @@ export default defineConfig({
       },
       {
         // Durable delivery under faults (SPEC §6): a 60 s PostHog outage, kill -9, SIGTERM, 4xx (about 2 min).
-        // Last and one file at a time, so no other load blurs the figures written to test/faults/results.json.
+        // Last and one file at a time, so no other load blurs the figures (test/faults/results.json with OPENSTACK_FAULTS_RECORD=1).
         extends: true,
         test: { name: 'faults', include: ['test/faults/**/*.test.ts'], fileParallelism: false, sequence: { groupOrder: 2 } },
       },
