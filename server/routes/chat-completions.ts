@@ -88,12 +88,13 @@ function passThrough(body: JsonObject, text: string, { provider, model }: Begun)
   if (dropUsageChunk) {
     upstreamBody.stream_options = { ...(isObject(body.stream_options) ? body.stream_options : {}), include_usage: true }
   }
+  const adapted = provider.definition.adaptChatBody?.(upstreamBody) ?? false
   return {
     ok: true,
     plan: {
       requestUrl: `${provider.baseUrl}/chat/completions`,
-      // The body goes as sent unless routing or stream usage changed it.
-      upstreamBody: upstreamBody.model === body.model && !dropUsageChunk ? text : JSON.stringify(upstreamBody),
+      // The body goes as sent unless routing, stream usage or the provider's own rules changed it.
+      upstreamBody: upstreamBody.model === body.model && !dropUsageChunk && !adapted ? text : JSON.stringify(upstreamBody),
       reader: chatReader,
       drop: dropUsageChunk ? isUsageOnly : undefined,
     },

@@ -1,3 +1,5 @@
+import type { JsonObject } from '../types.ts'
+
 /** The wire format an upstream speaks. Only `openai` is passed through; the others are translated. */
 export type UpstreamApi = 'openai' | 'anthropic' | 'gemini'
 
@@ -23,6 +25,11 @@ export interface ProviderDefinition {
    * False where the upstream always sends it or rejects the option.
    */
   streamUsageOption: boolean
+  /**
+   * Rewrites, in place, what this upstream would refuse in a Chat Completions body it is passed (OpenAI's
+   * reasoning models take `max_completion_tokens` only); true when it changed something.
+   */
+  adaptChatBody?(body: JsonObject): boolean
 }
 
 /** A provider entry of a paywall's config, as the core needs it. */

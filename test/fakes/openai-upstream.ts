@@ -526,6 +526,19 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     if (chat && !Array.isArray(body.messages)) {
       return sendJSON(res, rec, 400, openAIError("Missing required parameter: 'messages'.", 'messages', 'missing_required_parameter'))
     }
+    // As OpenAI answers for its reasoning models (o1, o3, o4-mini, gpt-5, ...).
+    if (chat && 'max_tokens' in body && /^(o\d|gpt-5)/.test(body.model)) {
+      return sendJSON(
+        res,
+        rec,
+        400,
+        openAIError(
+          "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+          'max_tokens',
+          'unsupported_parameter',
+        ),
+      )
+    }
 
     const embeddings = rec.path === '/v1/embeddings'
     const scenario = chat ? scenarioOf(body) : embeddings ? embeddingsScenarioOf(body) : responsesScenarioOf(body)

@@ -119,6 +119,23 @@ describe.each(runtimes)('chat completions through the proxy on %s', (runtime) =>
     expect(request?.body).toEqual({ model: 'gpt-4o-mini', messages: hello(), user: 'user-body' })
   })
 
+  it("sends OpenAI's reasoning models max_completion_tokens for the max_tokens they refuse; other models get max_tokens", async () => {
+    stack.upstream.reset()
+    const { response } = await stack
+      .client()
+      .chat.completions.create({ model: 'o3-mini', messages: hello(), max_tokens: 64, user: 'user-o3' })
+      .withResponse()
+    const [request] = stack.upstream.chatRequests
+    expect(request?.body).toMatchObject({ model: 'o3-mini', max_completion_tokens: 64 })
+    expect(request?.body).not.toHaveProperty('max_tokens')
+    const event = await stack.eventFor(response.headers.get('x-openstack-request-id'))
+    expect(event.properties.$ai_max_tokens).toBe(64)
+
+    stack.upstream.reset()
+    await stack.client().chat.completions.create({ model: 'gpt-4o-mini', messages: hello(), max_tokens: 64, user: 'user-o3' })
+    expect(stack.upstream.chatRequests[0]?.body).toEqual({ model: 'gpt-4o-mini', messages: hello(), max_tokens: 64, user: 'user-o3' })
+  })
+
   it('relays a stream chunk by chunk, asks upstream for usage and hides the usage chunk it added', async () => {
     stack.upstream.reset()
     const { data: stream, response } = await stack.client().chat.completions.create(
