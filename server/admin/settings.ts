@@ -2,6 +2,7 @@
  * A paywall's analytics settings as the admin page and API show and change them: the key masked,
  * changes applied to the config file's raw JSON so that `${VAR}` references in unchanged fields stay.
  */
+import { asObject } from '../../shared/json.ts'
 import type { ConfigIssue } from '../config/load.ts'
 import type { Config, PaywallConfig } from '../config/schema.ts'
 
@@ -102,14 +103,14 @@ export function llmAnalyticsUrl(host: string, projectId: string | undefined): st
 export function applyChange(raw: Record<string, unknown>, current: Config, id: string, change: AnalyticsChange): ConfigIssue[] {
   const index = current.paywalls.findIndex((p) => p.id === id)
   const rawPaywalls = raw.paywalls
-  const rawPaywall = Array.isArray(rawPaywalls) ? (rawPaywalls[index] as Record<string, unknown> | undefined) : undefined
+  const rawPaywall = Array.isArray(rawPaywalls) ? asObject(rawPaywalls[index]) : null
   const paywall = current.paywalls[index]
-  if (!paywall || !isObject(rawPaywall)) return [{ path: '', message: `no paywall "${id}" in the config file` }]
+  if (!paywall || !rawPaywall) return [{ path: '', message: `no paywall "${id}" in the config file` }]
   const unknown = unknownFields(change)
   if (unknown.length > 0) return unknown.map((issue) => ({ ...issue, path: `paywalls[${index}]${issue.path ? `.${issue.path}` : ''}` }))
   if (change.requireUser !== undefined && change.requireUser !== paywall.requireUser) rawPaywall.requireUser = change.requireUser
   const posthogChange = change.posthog ?? {}
-  const rawPosthog = isObject(rawPaywall.posthog) ? rawPaywall.posthog : {}
+  const rawPosthog = asObject(rawPaywall.posthog) ?? {}
   for (const field of POSTHOG_FIELDS) {
     const value = posthogChange[field]
     if (value === undefined || (field === 'apiKey' && value === '')) continue
@@ -121,12 +122,12 @@ export function applyChange(raw: Record<string, unknown>, current: Config, id: s
 }
 
 function unknownFields(change: AnalyticsChange): ConfigIssue[] {
-  if (!isObject(change)) return [{ path: '', message: 'expected a JSON object like {"posthog":{"enabled":true}}' }]
+  if (!asObject(change)) return [{ path: '', message: 'expected a JSON object like {"posthog":{"enabled":true}}' }]
   const issues: ConfigIssue[] = []
   for (const key of Object.keys(change)) {
     if (key !== 'posthog' && key !== 'requireUser') issues.push({ path: key, message: 'not an analytics setting (posthog, requireUser)' })
   }
-  if (change.posthog !== undefined && !isObject(change.posthog)) issues.push({ path: 'posthog', message: 'expected an object' })
+  if (change.posthog !== undefined && !asObject(change.posthog)) issues.push({ path: 'posthog', message: 'expected an object' })
   else for (const key of Object.keys(change.posthog ?? {})) {
     if (!(POSTHOG_FIELDS as readonly string[]).includes(key)) issues.push({ path: `posthog.${key}`, message: `not a PostHog setting (${POSTHOG_FIELDS.join(', ')})` })
   }
@@ -141,8 +142,4 @@ export function issuePath(path: string, index: number): string {
   const prefix = `paywalls[${index}]`
   if (path === prefix) return ''
   return path.startsWith(`${prefix}.`) ? path.slice(prefix.length + 1) : path
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
 }

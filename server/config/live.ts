@@ -1,3 +1,4 @@
+import { asObject } from '../../shared/json.ts'
 import type { Logger } from '../log.ts'
 import { Paywalls } from '../paywalls.ts'
 import type { ConfigFile } from './file.ts'
@@ -119,14 +120,15 @@ export class LiveConfig {
     }
     const before = validateConfig(raw, this.env)
     if (!before.ok) return { ok: false, reason: 'invalid', issues: before.issues }
-    if (!isObject(raw)) return { ok: false, reason: 'invalid', issues: [{ path: '', message: 'the config file does not hold a JSON object' }] }
-    const refused = edit(raw, before.config)
+    const rawConfig = asObject(raw)
+    if (!rawConfig) return { ok: false, reason: 'invalid', issues: [{ path: '', message: 'the config file does not hold a JSON object' }] }
+    const refused = edit(rawConfig, before.config)
     if (refused.length > 0) return { ok: false, reason: 'invalid', issues: refused }
-    const after = validateConfig(raw, this.env)
+    const after = validateConfig(rawConfig, this.env)
     if (!after.ok) return { ok: false, reason: 'invalid', issues: after.issues }
     const built = Paywalls.build(after.config)
     if (!built.ok) return { ok: false, reason: 'invalid', issues: built.errors.map(splitError) }
-    const newText = `${JSON.stringify(raw, null, 2)}\n`
+    const newText = `${JSON.stringify(rawConfig, null, 2)}\n`
     try {
       await file.write(newText)
     } catch (error) {
@@ -173,10 +175,6 @@ export class LiveConfig {
 function startupSettings({ server, analytics }: Config): string {
   const { adminToken: _, ...rest } = server
   return JSON.stringify({ server: rest, analytics })
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
 }
 
 /** `paywalls[0].providers.x: message` as an issue. */
