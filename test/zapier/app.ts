@@ -5,6 +5,7 @@
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import zapier, { type AuthField, type Bundle, type PlainInputField, type PlainOutputField, type ZObject } from 'zapier-platform-core'
 import { KEYS } from '../harness/config.ts'
+import type { Runtime } from '../harness/proxy-process.ts'
 import { type Stack, startStack } from '../harness/stack.ts'
 
 export const connectorDir = fileURLToPath(new URL('../../connectors/zapier/', import.meta.url))
@@ -52,9 +53,9 @@ export interface ZapierStack {
   stop(): Promise<void>
 }
 
-/** The app, its tester, and the real proxy on Node between the fakes. */
-export async function startZapierStack(): Promise<ZapierStack> {
-  const [app, stack] = await Promise.all([loadApp(), startStack('node')])
+/** The app, its tester, and the real proxy (on Node unless told) between the fakes. */
+export async function startZapierStack(runtime: Runtime = 'node'): Promise<ZapierStack> {
+  const [app, stack] = await Promise.all([loadApp(), startStack(runtime)])
   return {
     app,
     appTester: zapier.createAppTester(app),
