@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type FakeOpenAI, startFakeOpenAI } from '../../fakes/openai-upstream.ts'
 import { type FakePostHog, startFakePostHog } from '../../fakes/posthog-capture.ts'
 import { KEYS, testConfig } from '../../harness/config.ts'
-import { repoRoot, type RunningProxy, startProxy } from '../../harness/proxy-process.ts'
+import { repoRoot, type RunningProxy, runtimes, startProxy } from '../../harness/proxy-process.ts'
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
 const ADMIN_TOKEN = 'admin-token-browser-test-0123456789'
@@ -23,18 +23,11 @@ let browser: Browser
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: install it (apt-get install -y chromium, as .ci/run does) or set CHROMIUM_PATH`)
-  ;[upstream, posthog] = await Promise.all([startFakeOpenAI(), startFakePostHog()])
-  const config = testConfig({ upstreamUrl: upstream.url, posthogUrl: posthog.url, server: { adminToken: ADMIN_TOKEN } })
-  // The paywall under test starts with PostHog off and no key: the page is what turns it on.
-  config.paywalls[0]!.posthog = { enabled: false } as (typeof config.paywalls)[0]['posthog']
-  proxy = await startProxy({ runtime: 'node', config })
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true })
 })
 
 afterAll(async () => {
   await browser?.close()
-  await proxy?.stop()
-  await Promise.all([upstream?.close(), posthog?.close()])
 })
 
 async function signedInPage(): Promise<Page> {
@@ -57,7 +50,21 @@ async function chat(): Promise<string> {
   return response.headers.get('x-openstack-request-id') ?? ''
 }
 
-describe('admin page in Chromium', () => {
+describe.each(runtimes)('admin page in Chromium, proxy on %s', (runtime) => {
+  // Fresh fakes and proxy for each runtime: what the fake PostHog received comes from this run only.
+  beforeAll(async () => {
+    ;[upstream, posthog] = await Promise.all([startFakeOpenAI(), startFakePostHog()])
+    const config = testConfig({ upstreamUrl: upstream.url, posthogUrl: posthog.url, server: { adminToken: ADMIN_TOKEN } })
+    // The paywall under test starts with PostHog off and no key: the page is what turns it on.
+    config.paywalls[0]!.posthog = { enabled: false } as (typeof config.paywalls)[0]['posthog']
+    proxy = await startProxy({ runtime, config })
+  })
+
+  afterAll(async () => {
+    await proxy?.stop()
+    await Promise.all([upstream?.close(), posthog?.close()])
+  })
+
   it('turns PostHog on, saves a key and a Project ID, delivers the test event, then live traffic without a restart', async () => {
     // Before: PostHog is off for the paywall, so a request produces no event.
     const before = await chat()
@@ -77,7 +84,7 @@ describe('admin page in Chromium', () => {
 
     await page.getByRole('button', { name: 'Send test event' }).click()
     await expect.poll(() => page.getByRole('status').textContent(), { timeout: 12_000 }).toBe('Delivered')
-    if (process.env.UPDATE_SCREENSHOT) await page.screenshot({ path: join(repoRoot, 'docs', 'admin-analytics.png'), fullPage: true })
+    if (process.env.UPDATE_SCREENSHOT && runtime === 'node') await page.screenshot({ path: join(repoRoot, 'docs', 'admin-analytics.png'), fullPage: true })
     const testEvent = posthog.events.find((e) => e.properties.openstack_test_event === true)
     expect(testEvent).toMatchObject({ api_key: PROJECT_KEY, properties: { openstack_paywall_id: 'pw_main', openstack_project_id: '4242' } })
 
