@@ -17,7 +17,7 @@ function app() {
   const built = Paywalls.build(loaded.config)
   if (!built.ok) throw new Error(built.errors.join('\n'))
   const sent: PostHogEvent[] = []
-  const sink: AnalyticsSink = { send: (_, event) => void sent.push(event), shutdown: async () => {} }
+  const sink: AnalyticsSink = { send: async (_, event) => void sent.push(event), shutdown: async () => {} }
   const metrics = new Metrics()
   const log = () => {}
   let draining = false

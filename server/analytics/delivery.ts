@@ -92,9 +92,10 @@ export class PostHogDelivery implements AnalyticsSink {
     this.now = options.now ?? Date.now
   }
 
-  /** Spools the event; never throws, never waits (called after the response ended). */
-  send(target: PostHogTarget, event: PostHogEvent): void {
+  /** Spools the event; never throws. Resolves once it is written (a crash cannot lose it) or was refused. */
+  send(target: PostHogTarget, event: PostHogEvent): Promise<void> {
     void this.append(target, event, () => this.schedule())
+    return this.options.spool.written()
   }
 
   /**

@@ -73,21 +73,23 @@ export class GenerationRecorder {
   }
 
   /**
-   * Builds the event and hands it over now, before the response's last byte is released: the spool writes
-   * it at once, so a request answered before a crash (even kill -9) has its event on disk. That costs the
-   * request the event's build and one write() (tens of microseconds); everything else (fdatasync, PostHog)
-   * happens later, off the request path. Never throws. Requests that get no event (analytics off, no user)
-   * still count towards the unknown-price metric.
+   * Builds the event and hands it to the sink. The caller waits for the returned promise before it releases
+   * the response's last byte: it resolves once the spool has written the event (in a shared write off the
+   * event loop), so a request answered before a crash (even kill -9) has its event on disk. Building the
+   * event is the only analytics work on the request path; fdatasync and PostHog come later. Never throws
+   * or rejects. Requests that get no event (analytics off, no user) still count towards the unknown-price
+   * metric.
    */
-  record(start: GenerationStart, end: GenerationEnd): void {
+  record(start: GenerationStart, end: GenerationEnd): Promise<void> {
     try {
-      this.emit(start, end)
+      return this.emit(start, end)
     } catch (error) {
       this.log('error', 'could not build the analytics event', { error: String(error) })
+      return Promise.resolve()
     }
   }
 
-  private emit(start: GenerationStart, end: GenerationEnd): void {
+  private emit(start: GenerationStart, end: GenerationEnd): Promise<void> {
     const { paywall, provider } = start
     const cost = end.cost === undefined ? this.costOf(start, end.completion) : end.cost
     const servedModel = end.completion.model ?? start.model
@@ -95,7 +97,7 @@ export class GenerationRecorder {
       this.metrics.unknownPrice.inc({ provider: provider.definition.id, model: servedModel })
     }
     const posthog = paywall.config.posthog
-    if (this.decide(paywall, start.userId) !== 'send' || !posthog.apiKey) return
+    if (this.decide(paywall, start.userId) !== 'send' || !posthog.apiKey) return Promise.resolve()
     const event = buildGenerationEvent({
       eventName: start.eventName,
       uuid: start.uuid,
@@ -125,6 +127,6 @@ export class GenerationRecorder {
       privacyMode: posthog.privacyMode,
       libVersion: this.libVersion,
     })
-    this.sink.send({ host: posthog.host, apiKey: posthog.apiKey }, event)
+    return this.sink.send({ host: posthog.host, apiKey: posthog.apiKey }, event)
   }
 }

@@ -6,12 +6,13 @@ export interface PostHogTarget {
   apiKey: string
 }
 
-/**
- * The seam between the proxy and delivery. `send` never throws and never waits: it is called after
- * the response has ended. A durable spool can wrap or replace the PostHog-backed one.
- */
+/** The seam between the proxy and delivery. */
 export interface AnalyticsSink {
-  send(target: PostHogTarget, event: PostHogEvent): void
+  /**
+   * Takes the event; never throws. Resolves (never rejects) once it is safe from a crash of this process,
+   * or was refused: the proxy waits for it before its response's last byte.
+   */
+  send(target: PostHogTarget, event: PostHogEvent): Promise<void>
   /** Flushes everything pending; called on SIGTERM/SIGINT. */
   shutdown(timeoutMs: number): Promise<void>
 }

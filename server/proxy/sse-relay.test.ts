@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { StreamTranslator } from '../../shared/apis/types.ts'
 import { ChatStreamAccumulator } from '../../shared/completion/openai-chat.ts'
 import { relaySse, type SseRelayOptions, type StreamSummary } from './sse-relay.ts'
@@ -33,7 +33,9 @@ async function relay(body: ReadableStream<Uint8Array>, dropUsage: boolean, extra
     drop: dropUsage ? usageOnly : undefined,
     midStreamError: MID_STREAM_ERROR,
     cancelUpstream: () => {},
-    onEnd: (s) => (summary = s),
+    onEnd: (s) => {
+      summary = s
+    },
     ...extra,
   })
   const text = await new Response(out).text()
@@ -82,6 +84,33 @@ describe('relaySse', () => {
     expect(summary.completion.choices[0]?.content).toEqual([{ type: 'text', text: 'Hi' }])
   })
 
+  it("closes the client's stream only once onEnd's promise settled (the event is spooled before the end)", async () => {
+    let spooled!: () => void
+    const spooling = new Promise<void>((resolve) => (spooled = resolve))
+    let ended = false
+    const out = relaySse(upstream(SSE, [5]), {
+      accumulator: new ChatStreamAccumulator(),
+      midStreamError: MID_STREAM_ERROR,
+      cancelUpstream: () => {},
+      onEnd: () => {
+        ended = true
+        return spooling
+      },
+    })
+    const reader = out.getReader()
+    let text = ''
+    const decoder = new TextDecoder()
+    const closed = (async () => {
+      for (let r = await reader.read(); !r.done; r = await reader.read()) text += decoder.decode(r.value, { stream: true })
+    })()
+    await vi.waitFor(() => expect(ended).toBe(true))
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(await Promise.race([closed.then(() => 'closed'), Promise.resolve('open')])).toBe('open')
+    expect(text).toBe(SSE) // every byte already relayed; only the close waits
+    spooled()
+    await closed
+  })
+
   it('reports a cancelled stream and cancels the upstream when the client goes away', async () => {
     let cancelledUpstream = ''
     let summary: StreamSummary | undefined
@@ -89,7 +118,9 @@ describe('relaySse', () => {
       accumulator: new ChatStreamAccumulator(),
       midStreamError: MID_STREAM_ERROR,
       cancelUpstream: (reason) => (cancelledUpstream = reason),
-      onEnd: (s) => (summary = s),
+      onEnd: (s) => {
+        summary = s
+      },
     })
     const reader = out.getReader()
     await reader.read()

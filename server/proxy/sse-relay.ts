@@ -24,8 +24,11 @@ export interface SseRelayOptions {
   drop?: (data: unknown) => boolean
   /** Framed SSE event, in the client's format, that ends a stream whose upstream connection broke. */
   midStreamError: string
-  /** Called once, when the stream ends in any way; before the client's stream closes when it can be. */
-  onEnd: (summary: StreamSummary) => void
+  /**
+   * Called once, when the stream ends in any way. When the stream ends on the upstream's side, the client's
+   * stream closes only once the returned promise settled (the event is safe from a crash by then).
+   */
+  onEnd: (summary: StreamSummary) => Promise<void> | void
   /** Aborts the upstream request. */
   cancelUpstream: (reason: string) => void
 }
@@ -44,10 +47,10 @@ export function relaySse(upstream: ReadableStream<Uint8Array>, options: SseRelay
   let lastByteAt = performance.now()
   let firstTokenAt: number | null = null
   let ended = false
-  const finish = (end: StreamEnd) => {
+  const finish = async (end: StreamEnd) => {
     if (ended) return
     ended = true
-    options.onEnd({ end, completion: accumulator.result(), lastByteAt, firstTokenAt })
+    await options.onEnd({ end, completion: accumulator.result(), lastByteAt, firstTokenAt })
   }
 
   return new ReadableStream<Uint8Array>({
@@ -61,7 +64,7 @@ export function relaySse(upstream: ReadableStream<Uint8Array>, options: SseRelay
         } catch {
           // Tell the client in the stream itself: SDKs raise an error for an error event.
           controller.enqueue(encoder.encode(options.midStreamError))
-          finish({ kind: 'failed', reason: 'upstream connection lost mid-stream' })
+          await finish({ kind: 'failed', reason: 'upstream connection lost mid-stream' })
           controller.close()
           return
         }
@@ -70,7 +73,7 @@ export function relaySse(upstream: ReadableStream<Uint8Array>, options: SseRelay
           const tail = translator ? translator.end() : drop && rest !== '' ? rest : ''
           if (tail !== '') controller.enqueue(encoder.encode(tail))
           // Recorded before the client sees the end, so an answered stream's event is spooled (kill -9).
-          finish({ kind: 'done' })
+          await finish({ kind: 'done' })
           controller.close()
           return
         }
@@ -106,7 +109,7 @@ export function relaySse(upstream: ReadableStream<Uint8Array>, options: SseRelay
       }
     },
     cancel() {
-      finish({ kind: 'cancelled' })
+      void finish({ kind: 'cancelled' })
       options.cancelUpstream('client closed the connection')
       reader.cancel().catch(() => {})
     },

@@ -58,9 +58,10 @@ export async function relayGeneration(c: Context<AppEnv>, deps: RelayDeps, plan:
   const provider = start.provider.definition.id
   // Latency is observed with the event, over the same span as its `$ai_latency`: to the last byte, which
   // for a stream is its end (or the proxy's own answer when it fails first).
+  // Resolves once the event is safe from a crash: awaited before the response's last byte goes out.
   const record = (end: GenerationEnd) => {
     deps.metrics.requestDuration.observe({ route: plan.route, provider }, Math.max(0, end.lastByteMs - start.startedMs) / 1000)
-    deps.recorder.record(start, end)
+    return deps.recorder.record(start, end)
   }
   const count = (status: number) => deps.metrics.requests.inc({ route: plan.route, provider, status: String(status) })
 
@@ -79,9 +80,9 @@ export async function relayGeneration(c: Context<AppEnv>, deps: RelayDeps, plan:
     setMetric(c, 'proxy', performance.now() - start.startedMs - upstreamMs, 'OpenStack proxy overhead')
   }
 
-  const fail = (status: 499 | 502 | 504, reason: string) => {
+  const fail = async (status: 499 | 502 | 504, reason: string) => {
     count(status)
-    record({
+    await record({
       httpStatus: status,
       error: { message: reason, type: 'proxy_error', code: String(status) },
       completion: EMPTY_COMPLETION,
@@ -115,7 +116,7 @@ export async function relayGeneration(c: Context<AppEnv>, deps: RelayDeps, plan:
         const { end } = summary
         const status = reported || end.kind === 'done' ? response.status : end.kind === 'cancelled' ? 499 : 502
         const proxyError = end.kind === 'cancelled' ? 'client closed the connection' : end.kind === 'failed' ? end.reason : null
-        record({
+        return record({
           httpStatus: status,
           error: reported ?? (proxyError === null ? null : { message: proxyError, type: 'proxy_error', code: String(status) }),
           completion: summary.completion,
@@ -145,7 +146,7 @@ export async function relayGeneration(c: Context<AppEnv>, deps: RelayDeps, plan:
   const cost = response.ok ? deps.recorder.costOf(start, completion) : null
   const headers = begun.withProxyHeaders(response.headers)
   if (cost) headers.set('X-Openstack-Cost-Usd', String(cost.totalUsd))
-  record({
+  await record({
     httpStatus: response.status,
     error: response.ok ? null : (reader.error(json, response.status) ?? bareUpstreamError(response.status)),
     completion,

@@ -17,6 +17,9 @@ export class MemorySpool implements Spool {
     }
     return { spooled: entries.length - refused, refused }
   }
+  written(): Promise<void> {
+    return Promise.resolve()
+  }
   pending(limit: number, exclude?: ReadonlySet<string>): SpoolEntry[] {
     const out: SpoolEntry[] = []
     for (const entry of this.entries.values()) {

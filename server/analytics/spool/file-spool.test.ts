@@ -10,10 +10,12 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
 import { type FileSpool, type FileSpoolOptions, openFileSpool } from './file-spool.ts'
 import type { SpoolEntry } from './types.ts'
 
-/** The spool's fdatasync and writeSync, real unless a test replaces them (to slow them down or fail them). */
+type WriteCallback = (err: NodeJS.ErrnoException | null, written: number) => void
+/** The spool's fdatasync and write, real unless a test replaces them (to slow them down or fail them). */
 const fsHooks = vi.hoisted(() => ({
   fdatasync: null as null | ((fd: number, callback: (err: NodeJS.ErrnoException | null) => void) => void),
-  writeSync: null as null | ((...args: unknown[]) => number),
+  /** Called with the real write's arguments, the callback last. */
+  write: null as null | ((...args: unknown[]) => void),
   syncs: 0,
 }))
 vi.mock('node:fs', async (importOriginal) => {
@@ -22,8 +24,8 @@ vi.mock('node:fs', async (importOriginal) => {
     fsHooks.syncs++
     ;(fsHooks.fdatasync ?? real.fdatasync)(fd, callback)
   }
-  const writeSync = (...args: unknown[]) => (fsHooks.writeSync ?? (real.writeSync as (...a: unknown[]) => number))(...args)
-  return { ...real, default: { ...real, fdatasync, writeSync }, fdatasync, writeSync }
+  const write = (...args: unknown[]) => (fsHooks.write ?? (real.write as (...a: unknown[]) => void))(...args)
+  return { ...real, default: { ...real, fdatasync, write }, fdatasync, write }
 })
 
 const SECRET = 'phc_SECRET_project_key_never_in_errors'
@@ -74,7 +76,7 @@ async function segments(dir: string): Promise<string[]> {
 afterEach(async () => {
   vi.restoreAllMocks()
   fsHooks.fdatasync = null
-  fsHooks.writeSync = null
+  fsHooks.write = null
   for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
   for (const spool of spools.splice(0)) await spool.close().catch(() => undefined)
   for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true })
@@ -155,24 +157,31 @@ describe('file spool: the Spool contract', () => {
 })
 
 describe('file spool: writes and group commit', () => {
-  it('each append is in the file when append returns (it survives the process); appends in one tick share ONE fdatasync', async () => {
+  it('appends in one task share ONE write and ONE fdatasync; once written() resolves they are in the file (they survive the process), before the fdatasync', async () => {
     const dir = await tempDir()
     const spool = await openSpool(dir)
     const syncsBefore = fsHooks.syncs
+    const real = (await vi.importActual<typeof import('node:fs')>('node:fs')).fdatasync
+    let releaseSync!: () => void
+    const syncHeld = new Promise<void>((resolve) => (releaseSync = resolve))
+    fsHooks.fdatasync = (fd, callback) => void syncHeld.then(() => real(fd, callback))
 
     const appending = Array.from({ length: 200 }, (_, i) => spool.append([entry(i)]))
-    // Nothing awaited yet: every record is already in the kernel, where kill -9 cannot take it.
+    await spool.written()
+    // Written, not yet synced: every record is in the kernel, where kill -9 cannot take it...
     const [segment] = await segments(dir)
     const lines = readFileSync(join(dir, segment!), 'utf8').split('\n').filter(Boolean)
     expect(lines).toHaveLength(200)
     expect(lines.every((line, i) => line.includes(entry(i).uuid))).toBe(true)
+    expect(spool.io()).toMatchObject({ writes: 1, syncs: 0 })
     // ...but not yet handed out: pending() gives only what is synced.
     expect(spool.pending(10)).toEqual([])
 
+    releaseSync()
     const results = await Promise.all(appending)
     expect(results.every((r) => r.spooled === 1)).toBe(true)
     expect(fsHooks.syncs - syncsBefore).toBe(1)
-    expect(spool.io()).toMatchObject({ writes: 200, syncs: 1 })
+    expect(spool.io()).toMatchObject({ writes: 1, syncs: 1 })
 
     // Acks too: 50 acks in one tick share one fdatasync.
     await Promise.all(Array.from({ length: 50 }, (_, i) => spool.ack([entry(i).uuid])))
@@ -199,7 +208,7 @@ describe('file spool: writes and group commit', () => {
       await new Promise((resolve) => setImmediate(resolve))
     }
     await Promise.all([first, ...later])
-    expect(spool.io()).toMatchObject({ writes: 31, syncs: 2 })
+    expect(spool.io().syncs).toBe(2)
     expect(spool.stats().depth).toBe(31)
   })
 
@@ -436,9 +445,10 @@ describe('file spool: errors carry no secrets', () => {
     const dir = await tempDir()
     const spool = await openSpool(dir)
     await spool.append([entry(1)])
-    fsHooks.writeSync = () => {
-      fsHooks.writeSync = null
-      throw Object.assign(new Error(`ENOSPC: no space left on device ${SECRET}`), { code: 'ENOSPC' })
+    fsHooks.write = (...args) => {
+      fsHooks.write = null
+      const callback = args.at(-1) as WriteCallback
+      setImmediate(() => callback(Object.assign(new Error(`ENOSPC: no space left on device ${SECRET}`), { code: 'ENOSPC' }), 0))
     }
 
     const failed = await spool.append([entry(2)]).catch((err: Error) => err)
@@ -542,7 +552,7 @@ afterAll(async () => {
 
 /**
  * Appends in a bounded loop (8 concurrent appends a round, small segments so it rotates, deletes and
- * compacts), printing `S <uuid>` once an append returned and `A <uuid>...` once an ack resolved.
+ * compacts), printing `S <uuid>` once its append is written and `A <uuid>...` once an ack resolved.
  */
 const CRASH_CHILD = `
 import { writeSync } from 'node:fs'
@@ -560,8 +570,11 @@ while (n < max && Date.now() < deadline) {
       apiKey: 'phc_child', event: '$ai_generation', distinctId: 'u' + i, timestamp: new Date().toISOString(),
       properties: { i, pad } }
   })
-  // Printed once append RETURNED, before its fdatasync: a process crash must not lose it even so.
-  await Promise.all(batch.map((e) => { const p = spool.append([e]); writeSync(1, 'S ' + e.uuid + '\\n'); return p }))
+  // Printed once written() resolved, before the fdatasync: a process crash must not lose it even so.
+  const appended = batch.map((e) => spool.append([e]))
+  await spool.written()
+  for (const e of batch) writeSync(1, 'S ' + e.uuid + '\\n')
+  await Promise.all(appended)
   // Ack 6 of every 8 (2 stay waiting, spread over all segments, so compaction moves them).
   const acked = batch.slice(0, 6).map((e) => e.uuid)
   writeSync(1, 'P ' + acked.join(' ') + '\\n') // acking: these may or may not survive a kill
@@ -635,7 +648,7 @@ async function crashRun(runtime: 'node' | 'deno', kill: boolean): Promise<void> 
 }
 
 describe('file spool: kill -9 loses nothing (real child processes)', () => {
-  it('Node: every entry whose append returned is there after SIGKILL; no acked one is', async () => {
+  it('Node: every entry whose append was written is there after SIGKILL; no acked one is', async () => {
     await crashRun('node', true)
   }, 90_000)
 

@@ -10,14 +10,17 @@
  *   lock                      `<pid> <token>`: one process per directory (lock.ts).
  * Files are created 0600 (entries carry the PostHog project key).
  *
- * Writes: each append is ONE write() of its record, made synchronously, before `append` returns: once the
- * record is in the kernel it survives the process (kill -9, a crash), and the proxy appends an event before
- * its response's last byte, so a request answered before a kill has its event on disk. The write costs a few
- * microseconds (the page cache, no disk wait). What a power cut needs, fdatasync, is grouped: every record
- * written since the last one shares the next (group commit), and under load commits are at least
- * `minSyncIntervalMs` (100 ms) apart, so the fdatasync cost is paid ~10 times a second at most, not per
- * request. `append`/`ack` resolve only after that fdatasync. An entry enters the in-memory index (what
- * `pending()` returns) only once synced, so nothing is handed to PostHog before it is on disk.
+ * Writes are grouped and never block the event loop: one asynchronous write() at a time (libuv's thread
+ * pool), and every record appended while it is in flight goes out together in the next one, so under load
+ * one write carries many records and an idle append is written at once. `written()` resolves once every
+ * record appended before it is in the kernel, where it survives the process (kill -9, a crash): the proxy
+ * waits for it before its response's last byte, so a request answered before a kill has its event on disk,
+ * while a slow disk delays only the requests whose events wait, never the others. What a power cut needs,
+ * fdatasync, is grouped too: every record written since the last one shares the next (group commit), and
+ * under load commits are at least `minSyncIntervalMs` (100 ms) apart, so its cost is paid ~10 times a
+ * second at most, not per request. `append`/`ack` resolve only after that fdatasync. An entry enters the
+ * in-memory index (what `pending()` returns) only once synced, so nothing is handed to PostHog before it is
+ * on disk.
  *
  * Deleting: a sealed segment is deleted once none of its entries waits AND every older segment holding a
  * record that one of its acks cancels is gone already (an ack must outlive the records it cancels, or they
@@ -43,7 +46,7 @@
  * Errors never carry entry contents (entries hold the project key); only paths and error codes.
  */
 import { Buffer } from 'node:buffer'
-import { close as closeCallback, fdatasync as fdatasyncCallback, openSync, writeSync } from 'node:fs'
+import { close as closeCallback, fdatasync as fdatasyncCallback, openSync, write as writeCallback } from 'node:fs'
 import { type FileHandle, mkdir, open, readdir, readFile, realpath, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setImmediate, setTimeout } from 'node:timers'
@@ -142,6 +145,8 @@ interface Segment {
   fd: number | null
   /** Written to since its last fdatasync. */
   dirty: boolean
+  /** A write to it is in flight: its fd must stay open. */
+  writing: boolean
   /** Its directory entry is durable (the directory was fsynced after it was created). */
   named: boolean
   sealedAt: number
@@ -164,6 +169,21 @@ interface Item {
   busy: boolean
   /** A copy is being written by compaction. */
   moving: boolean
+}
+
+/** Records waiting for their write, and what to do once they are written (or it failed). */
+interface WriteOp {
+  lines: Line[]
+  /** Registers them for the group commit of `seg`. */
+  written(seg: Segment): void
+  failed(err: Error): void
+}
+
+/** The ops one write() carries; `done` resolves once it is over, whatever its outcome. */
+interface WriteBatch {
+  ops: WriteOp[]
+  done: Promise<void>
+  finish(): void
 }
 
 /** Records written and waiting for the next group commit, and what to do once they are synced (or failed). */
@@ -195,6 +215,9 @@ class FileSpoolImpl implements FileSpool {
   private active: Segment | null = null
   private nextSegment = 1
 
+  /** The write in flight, and the batch gathering behind it (written as soon as the one in flight is done). */
+  private writing: WriteBatch | null = null
+  private gathering: WriteBatch | null = null
   private queue: Chunk[] = []
   /** A segment was sealed since the last collect. */
   private sealed = false
@@ -253,41 +276,45 @@ class FileSpoolImpl implements FileSpool {
       return Promise.reject(err)
     }
     if (lines.length === 0) return Promise.resolve({ spooled: already, refused })
-    let seg: Segment
-    try {
-      seg = this.write(lines)
-    } catch (err) {
-      return Promise.reject(err)
-    }
-    // Only the sizes wait for the commit: the records' JSON text, written now, can be collected young.
+    // Only the sizes wait for the commit: the records' JSON text, once written, can be collected young.
     const sizes = lines.map((line) => line.bytes)
     this.reserved += bytes
     return new Promise<AppendResult>((resolve, reject) => {
-      this.awaitSync({
-        seg,
-        done: (synced) => {
-          this.reserved -= bytes
-          for (let i = 0; i < accepted.length; i++) {
-            const entry = accepted[i]!
-            const twin = this.index.get(entry.uuid)
-            if (twin) {
-              ;(twin.older ??= []).push(synced) // the same uuid appended twice at once: keep the first
-              continue
-            }
-            const size = sizes[i]!
-            this.index.set(entry.uuid, { entry, at, bytes: size, seg: synced, older: null, busy: false, moving: false })
-            synced.live++
-            synced.liveBytes += size
-            this.liveBytes += size
-          }
-          return () => resolve({ spooled: accepted.length + already, refused })
-        },
-        fail: (err) => {
-          this.reserved -= bytes
-          reject(err)
-        },
+      const fail = (err: Error) => {
+        this.reserved -= bytes
+        reject(err)
+      }
+      this.enqueue({
+        lines,
+        failed: fail,
+        written: (seg) =>
+          this.awaitSync({
+            seg,
+            done: (synced) => {
+              this.reserved -= bytes
+              for (let i = 0; i < accepted.length; i++) {
+                const entry = accepted[i]!
+                const twin = this.index.get(entry.uuid)
+                if (twin) {
+                  ;(twin.older ??= []).push(synced) // the same uuid appended twice at once: keep the first
+                  continue
+                }
+                const size = sizes[i]!
+                this.index.set(entry.uuid, { entry, at, bytes: size, seg: synced, older: null, busy: false, moving: false })
+                synced.live++
+                synced.liveBytes += size
+                this.liveBytes += size
+              }
+              return () => resolve({ spooled: accepted.length + already, refused })
+            },
+            fail,
+          }),
       })
     })
+  }
+
+  written(): Promise<void> {
+    return (this.gathering ?? this.writing)?.done ?? Promise.resolve()
   }
 
   pending(limit: number, exclude?: ReadonlySet<string>): SpoolEntry[] {
@@ -430,52 +457,90 @@ class FileSpoolImpl implements FileSpool {
 
   private writeAck(items: Item[]): Promise<void> {
     if (items.length === 0) return Promise.resolve()
-    let seg: Segment
-    try {
-      const line = encodeRecord({ k: 'a', u: items.map((item) => item.entry.uuid) })
-      seg = this.write([line])
-    } catch (err) {
+    const release = () => {
       for (const item of items) item.busy = false
+    }
+    let line: Line
+    try {
+      line = encodeRecord({ k: 'a', u: items.map((item) => item.entry.uuid) })
+    } catch (err) {
+      release()
       return Promise.reject(err)
     }
     return new Promise<void>((resolve, reject) => {
-      this.awaitSync({
-        seg,
-        done: (synced) => {
-          for (const item of items) if (this.index.get(item.entry.uuid) === item) this.settle(item, synced)
-          return resolve
-        },
-        fail: (err) => {
-          for (const item of items) item.busy = false
-          reject(err)
-        },
+      const fail = (err: Error) => {
+        release()
+        reject(err)
+      }
+      this.enqueue({
+        lines: [line],
+        failed: fail,
+        written: (seg) =>
+          this.awaitSync({
+            seg,
+            done: (synced) => {
+              for (const item of items) if (this.index.get(item.entry.uuid) === item) this.settle(item, synced)
+              return resolve
+            },
+            fail,
+          }),
       })
     })
   }
 
-  /**
-   * Writes the lines now, as one write() at the end of the active segment (started, or first sealed when
-   * full, here). Synchronous on purpose: see the top of this file. On failure the segment's tail is
-   * unknown, so it takes no more records; the next write starts a new one.
-   */
-  private write(lines: Line[]): Segment {
-    const buf = linesToBuffer(lines)
-    const seg = this.activeFor(buf.length)
-    try {
-      let off = 0
-      while (off < buf.length) {
-        const written = writeSync(seg.fd!, buf, off, buf.length - off, seg.size + off)
-        if (written <= 0) throw Object.assign(new Error('short write'), { code: 'ESHORTWRITE' })
-        off += written
-      }
-    } catch (err) {
-      this.seal(seg)
-      throw ioError('write to', seg.path, err)
+  /** Queues records for the next write; starts it now when none is in flight (see the top of this file). */
+  private enqueue(op: WriteOp): void {
+    if (!this.gathering) {
+      let finish!: () => void
+      const done = new Promise<void>((resolve) => (finish = resolve))
+      this.gathering = { ops: [], done, finish }
     }
-    this.writes++
-    seg.size += buf.length
-    seg.dirty = true
-    return seg
+    this.gathering.ops.push(op)
+    if (this.writing || this.gathering.ops.length > 1) return
+    // At the end of this task, so that the appends of one task share the write.
+    queueMicrotask(() => {
+      if (!this.writing) this.writeNext()
+    })
+  }
+
+  /**
+   * Writes every gathered record as one write() at the end of the active segment (started, or first sealed
+   * when full, here). On failure the segment's tail is unknown, so it takes no more records; the next write
+   * starts a new one.
+   */
+  private writeNext(): void {
+    const batch = this.gathering
+    this.gathering = null
+    this.writing = batch
+    if (!batch) return
+    const end = (outcome: { seg: Segment } | { error: Error }) => {
+      if ('seg' in outcome) for (const op of batch.ops) op.written(outcome.seg)
+      else for (const op of batch.ops) op.failed(outcome.error)
+      batch.finish()
+      this.writeNext()
+    }
+    const lines = batch.ops.length === 1 ? batch.ops[0]!.lines : batch.ops.flatMap((op) => op.lines)
+    const buf = linesToBuffer(lines)
+    let seg: Segment
+    try {
+      seg = this.activeFor(buf.length)
+    } catch (err) {
+      end({ error: err instanceof Error ? err : new Error(String(err)) })
+      return
+    }
+    seg.writing = true
+    writeFully(seg.fd!, buf, seg.size, (err) => {
+      seg.writing = false
+      if (err) {
+        this.seal(seg)
+        end({ error: ioError('write to', seg.path, err) })
+        return
+      }
+      this.writes++
+      seg.size += buf.length
+      seg.dirty = true
+      end({ seg })
+    })
   }
 
   /** The segment to write `bytes` to: the active one, unless it would grow past `segmentBytes`. */
@@ -487,7 +552,7 @@ class FileSpoolImpl implements FileSpool {
     const path = this.segmentPath(n)
     let fd: number
     try {
-      fd = openSync(path, 'wx', 0o600)
+      fd = openSync(path, 'wx', 0o600) // synchronous, but once per segment (8 MiB of records)
     } catch (err) {
       throw ioError('create', path, err)
     }
@@ -546,7 +611,7 @@ class FileSpoolImpl implements FileSpool {
           this.seal(seg) // its pages may be lost: nothing more goes after them
         }
       }
-      for (const seg of this.segs) if (seg !== this.active && !seg.dirty) await closeSegment(seg)
+      for (const seg of this.segs) if (seg !== this.active && !seg.dirty && !seg.writing) await closeSegment(seg)
       const settle: (() => void)[] = []
       for (const chunk of batch) {
         const error = failed.get(chunk.seg)
@@ -633,25 +698,24 @@ class FileSpoolImpl implements FileSpool {
       bytes += line.bytes
     }
     if (items.length === 0) return
-    let seg: Segment
-    try {
-      seg = this.write(lines)
-    } catch {
-      for (const item of items) item.moving = false
-      return // tried again at the next seal
+    const fail = () => {
+      for (const item of items) item.moving = false // tried again at the next seal
     }
-    this.awaitSync({
-      seg,
-      done: (synced) => {
-        for (let i = 0; i < items.length; i++) {
-          const item = items[i]!
-          item.moving = false
-          if (this.index.get(item.entry.uuid) === item) this.move(item, synced, lines[i]!.bytes)
-        }
-      },
-      fail: () => {
-        for (const item of items) item.moving = false
-      },
+    this.enqueue({
+      lines,
+      failed: fail,
+      written: (seg) =>
+        this.awaitSync({
+          seg,
+          done: (synced) => {
+            for (let i = 0; i < items.length; i++) {
+              const item = items[i]!
+              item.moving = false
+              if (this.index.get(item.entry.uuid) === item) this.move(item, synced, lines[i]!.bytes)
+            }
+          },
+          fail,
+        }),
     })
   }
 
@@ -715,8 +779,8 @@ class FileSpoolImpl implements FileSpool {
   }
 
   private async idle(): Promise<void> {
-    for (let i = 0; i < 1000 && (this.scheduled || this.draining || this.queue.length > 0); i++) {
-      await (this.draining ?? new Promise<void>((resolve) => setImmediate(resolve)))
+    for (let i = 0; i < 1000 && (this.gathering || this.writing || this.scheduled || this.draining || this.queue.length > 0); i++) {
+      await ((this.gathering ?? this.writing)?.done ?? this.draining ?? new Promise<void>((resolve) => setImmediate(resolve)))
     }
   }
 
@@ -740,7 +804,17 @@ class FileSpoolImpl implements FileSpool {
 }
 
 function newSegment(n: number, path: string, size: number, fd: number | null, sealedAt: number): Segment {
-  return { n, path, size, live: 0, liveBytes: 0, fd, dirty: false, named: fd === null, sealedAt, deps: new Set(), deleted: false }
+  return { n, path, size, live: 0, liveBytes: 0, fd, dirty: false, writing: false, named: fd === null, sealedAt, deps: new Set(), deleted: false }
+}
+
+/** Writes all of `buf` at `position`, a short write continued; `callback` gets the error, if any. */
+function writeFully(fd: number, buf: Buffer, position: number, callback: (err: unknown) => void, offset = 0): void {
+  writeCallback(fd, buf, offset, buf.length - offset, position + offset, (err, written) => {
+    if (err) callback(err)
+    else if (written <= 0) callback(Object.assign(new Error('short write'), { code: 'ESHORTWRITE' }))
+    else if (offset + written < buf.length) writeFully(fd, buf, position, callback, offset + written)
+    else callback(null)
+  })
 }
 
 const fdatasync = promisify(fdatasyncCallback)

@@ -35,10 +35,15 @@ export interface SpoolStats {
 
 export interface Spool {
   /**
-   * Writes entries durably. Appends made in the same tick are grouped into one write and one fsync, so
-   * the spool costs almost nothing per request. Resolves once they are on disk.
+   * Writes entries durably. Appends are grouped into shared writes and a shared fsync, so the spool costs
+   * almost nothing per request. Resolves once they are on disk (fsynced).
    */
   append(entries: SpoolEntry[]): Promise<AppendResult>
+  /**
+   * Resolves once every entry appended before the call is written where a crash of this process (kill -9)
+   * cannot lose it, before its fsync. Never rejects: a failed write rejects its `append`.
+   */
+  written(): Promise<void>
   /** Waiting entries, oldest first, at most `limit`, leaving out the uuids in `exclude` (in flight). */
   pending(limit: number, exclude?: ReadonlySet<string>): SpoolEntry[]
   /** Removes delivered entries; durable before it resolves. Unknown uuids are ignored. */
