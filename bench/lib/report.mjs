@@ -219,9 +219,9 @@ function markdown(results, summary) {
     out.push(
       'The same proxy with PostHog on, building and sending every event, once with the durable spool and once with',
       'the events kept in memory (the `-mem` targets: bench/servers/spool-in-memory.ts swapped in for the file spool).',
-      'The difference is what the spool adds: the record encoding, the write() before the response ends, the group',
-      'commits and the segment bookkeeping. "disk / memory" is the throughput ratio in the same round; issue #5 asks',
-      'for a spool that costs under 5%.',
+      'The difference is what the spool adds: the record encoding, the grouped writes (each response waits for its',
+      "event's), the group commits and the segment bookkeeping. \"disk / memory\" is the throughput ratio in the same",
+      'round; issue #5 asks for a spool that costs under 5%.',
       '',
       costTable(summary.spoolCost, 'disk / memory', 5),
     )

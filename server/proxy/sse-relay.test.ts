@@ -104,8 +104,8 @@ describe('relaySse', () => {
       for (let r = await reader.read(); !r.done; r = await reader.read()) text += decoder.decode(r.value, { stream: true })
     })()
     await vi.waitFor(() => expect(ended).toBe(true))
-    await new Promise((resolve) => setTimeout(resolve, 50))
-    expect(await Promise.race([closed.then(() => 'closed'), Promise.resolve('open')])).toBe('open')
+    const stillOpen = new Promise((resolve) => setTimeout(() => resolve('open'), 50))
+    expect(await Promise.race([closed.then(() => 'closed'), stillOpen])).toBe('open')
     expect(text).toBe(SSE) // every byte already relayed; only the close waits
     spooled()
     await closed

@@ -73,6 +73,13 @@ async function segments(dir: string): Promise<string[]> {
   return (await readdir(dir)).filter((name) => name.startsWith('seg-')).sort()
 }
 
+/** Records in all segment files. */
+async function segmentLines(dir: string): Promise<number> {
+  let lines = 0
+  for (const name of await segments(dir)) lines += (await readFile(join(dir, name), 'utf8')).split('\n').filter(Boolean).length
+  return lines
+}
+
 afterEach(async () => {
   vi.restoreAllMocks()
   fsHooks.fdatasync = null
@@ -210,6 +217,31 @@ describe('file spool: writes and group commit', () => {
     await Promise.all([first, ...later])
     expect(spool.io().syncs).toBe(2)
     expect(spool.stats().depth).toBe(31)
+  })
+
+  it('a stalled write stops holding written() after writeWaitLimitMs; its entries are still spooled once it completes', async () => {
+    const dir = await tempDir()
+    const spool = await openSpool(dir, { writeWaitLimitMs: 100 })
+    const real = (await vi.importActual<typeof import('node:fs')>('node:fs')).write as (...a: unknown[]) => void
+    let resume!: () => void
+    const stalled = new Promise<void>((resolve) => (resume = resolve))
+    fsHooks.write = (...args) => {
+      fsHooks.write = null
+      void stalled.then(() => real(...args))
+    }
+
+    const appended = spool.append([entry(1)])
+    const started = performance.now()
+    await spool.written()
+    expect(performance.now() - started).toBeGreaterThanOrEqual(95)
+    expect(await segmentLines(dir)).toBe(0) // not written yet: the responses went out anyway
+    const behind = spool.append([entry(2)]) // waits behind the stalled write
+
+    resume()
+    expect(await appended).toEqual({ spooled: 1, refused: 0 })
+    expect(await behind).toEqual({ spooled: 1, refused: 0 })
+    expect(await segmentLines(dir)).toBe(2)
+    expect(uuids(spool.pending(10))).toEqual(uuids([entry(1), entry(2)]))
   })
 
   it('group commits are at least minSyncIntervalMs apart; a write while idle is synced at once', async () => {

@@ -49,7 +49,7 @@ import { Buffer } from 'node:buffer'
 import { close as closeCallback, fdatasync as fdatasyncCallback, openSync, write as writeCallback } from 'node:fs'
 import { type FileHandle, mkdir, open, readdir, readFile, realpath, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
-import { setImmediate, setTimeout } from 'node:timers'
+import { clearTimeout, setImmediate, setTimeout } from 'node:timers'
 import { promisify } from 'node:util'
 import { acquireDirLock, type DirLock, errorCode } from './lock.ts'
 import { decodeSegment, encodeRecord, type Line, linesToBuffer } from './record.ts'
@@ -73,6 +73,12 @@ export interface FileSpoolOptions {
    * benchmark's CPU per request under load fell by about a tenth (each fdatasync is a journal commit).
    */
   minSyncIntervalMs?: number
+  /**
+   * How long `written()` waits for a write at most. A write that takes longer (a stalled disk) stops
+   * holding the responses waiting for it: they go out, and their events are still written once the disk
+   * answers (only a crash before then could lose them). Default 2 s.
+   */
+  writeWaitLimitMs?: number
   /** A segment is sealed once it reaches this size. Default 8 MiB. */
   segmentBytes?: number
   /** A lock whose lease is older than this is stale (lock.ts). Default 6 s; renewed every quarter of it. */
@@ -102,6 +108,7 @@ export interface FileSpool extends Spool {
 }
 
 const DEFAULT_MIN_SYNC_INTERVAL_MS = 100
+const DEFAULT_WRITE_WAIT_LIMIT_MS = 2_000
 const DEFAULT_SEGMENT_BYTES = 8 * 1024 * 1024
 const DEFAULT_LOCK_STALE_MS = 6_000
 const DEFAULT_COMPACT_AFTER_MS = 30_000
@@ -179,7 +186,7 @@ interface WriteOp {
   failed(err: Error): void
 }
 
-/** The ops one write() carries; `done` resolves once it is over, whatever its outcome. */
+/** The ops one write() carries; `done` resolves once it is over, whatever its outcome (or too slow). */
 interface WriteBatch {
   ops: WriteOp[]
   done: Promise<void>
@@ -202,6 +209,7 @@ class FileSpoolImpl implements FileSpool {
   private readonly segmentBytes: number
   private readonly compactAfterMs: number
   private readonly minSyncIntervalMs: number
+  private readonly writeWaitLimitMs: number
   /** performance.now() when the last group commit started. */
   private lastCommitAt = Number.NEGATIVE_INFINITY
 
@@ -244,6 +252,7 @@ class FileSpoolImpl implements FileSpool {
     this.segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES
     this.compactAfterMs = options.compactAfterMs ?? DEFAULT_COMPACT_AFTER_MS
     this.minSyncIntervalMs = options.minSyncIntervalMs ?? DEFAULT_MIN_SYNC_INTERVAL_MS
+    this.writeWaitLimitMs = options.writeWaitLimitMs ?? DEFAULT_WRITE_WAIT_LIMIT_MS
   }
 
   // ---- Spool ----
@@ -488,7 +497,10 @@ class FileSpoolImpl implements FileSpool {
     })
   }
 
-  /** Queues records for the next write; starts it now when none is in flight (see the top of this file). */
+  /**
+   * Queues records for the next write. With none in flight it starts at the end of this task (so that the
+   * appends of one task share it); otherwise the one in flight starts it when done (see the top of this file).
+   */
   private enqueue(op: WriteOp): void {
     if (!this.gathering) {
       let finish!: () => void
@@ -496,8 +508,7 @@ class FileSpoolImpl implements FileSpool {
       this.gathering = { ops: [], done, finish }
     }
     this.gathering.ops.push(op)
-    if (this.writing || this.gathering.ops.length > 1) return
-    // At the end of this task, so that the appends of one task share the write.
+    if (this.writing || this.gathering.ops.length > 1) return // started already, or will be
     queueMicrotask(() => {
       if (!this.writing) this.writeNext()
     })
@@ -513,7 +524,10 @@ class FileSpoolImpl implements FileSpool {
     this.gathering = null
     this.writing = batch
     if (!batch) return
+    const stalled = setTimeout(batch.finish, this.writeWaitLimitMs)
+    stalled.unref()
     const end = (outcome: { seg: Segment } | { error: Error }) => {
+      clearTimeout(stalled)
       if ('seg' in outcome) for (const op of batch.ops) op.written(outcome.seg)
       else for (const op of batch.ops) op.failed(outcome.error)
       batch.finish()
