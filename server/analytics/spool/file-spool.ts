@@ -293,32 +293,24 @@ class FileSpoolImpl implements FileSpool {
         this.reserved -= bytes
         reject(err)
       }
-      this.enqueue({
-        lines,
-        failed: fail,
-        written: (seg) =>
-          this.awaitSync({
-            seg,
-            done: (synced) => {
-              this.reserved -= bytes
-              for (let i = 0; i < accepted.length; i++) {
-                const entry = accepted[i]!
-                const twin = this.index.get(entry.uuid)
-                if (twin) {
-                  ;(twin.older ??= []).push(synced) // the same uuid appended twice at once: keep the first
-                  continue
-                }
-                const size = sizes[i]!
-                this.index.set(entry.uuid, { entry, at, bytes: size, seg: synced, older: null, busy: false, moving: false })
-                synced.live++
-                synced.liveBytes += size
-                this.liveBytes += size
-              }
-              return () => resolve({ spooled: accepted.length + already, refused })
-            },
-            fail,
-          }),
-      })
+      const synced = (seg: Segment) => {
+        this.reserved -= bytes
+        for (let i = 0; i < accepted.length; i++) {
+          const entry = accepted[i]!
+          const twin = this.index.get(entry.uuid)
+          if (twin) {
+            ;(twin.older ??= []).push(seg) // the same uuid appended twice at once: keep the first
+            continue
+          }
+          const size = sizes[i]!
+          this.index.set(entry.uuid, { entry, at, bytes: size, seg, older: null, busy: false, moving: false })
+          seg.live++
+          seg.liveBytes += size
+          this.liveBytes += size
+        }
+        return () => resolve({ spooled: accepted.length + already, refused })
+      }
+      this.writeAndSync(lines, synced, fail)
     })
   }
 
@@ -481,20 +473,17 @@ class FileSpoolImpl implements FileSpool {
         release()
         reject(err)
       }
-      this.enqueue({
-        lines: [line],
-        failed: fail,
-        written: (seg) =>
-          this.awaitSync({
-            seg,
-            done: (synced) => {
-              for (const item of items) if (this.index.get(item.entry.uuid) === item) this.settle(item, synced)
-              return resolve
-            },
-            fail,
-          }),
-      })
+      const synced = (seg: Segment) => {
+        for (const item of items) if (this.index.get(item.entry.uuid) === item) this.settle(item, seg)
+        return resolve
+      }
+      this.writeAndSync([line], synced, fail)
     })
+  }
+
+  /** Writes the lines (grouped with others), then waits for their group commit; `fail` if either fails. */
+  private writeAndSync(lines: Line[], done: Chunk['done'], fail: (err: Error) => void): void {
+    this.enqueue({ lines, failed: fail, written: (seg) => this.awaitSync({ seg, done, fail }) })
   }
 
   /**
@@ -715,22 +704,14 @@ class FileSpoolImpl implements FileSpool {
     const fail = () => {
       for (const item of items) item.moving = false // tried again at the next seal
     }
-    this.enqueue({
-      lines,
-      failed: fail,
-      written: (seg) =>
-        this.awaitSync({
-          seg,
-          done: (synced) => {
-            for (let i = 0; i < items.length; i++) {
-              const item = items[i]!
-              item.moving = false
-              if (this.index.get(item.entry.uuid) === item) this.move(item, synced, lines[i]!.bytes)
-            }
-          },
-          fail,
-        }),
-    })
+    const synced = (seg: Segment) => {
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i]!
+        item.moving = false
+        if (this.index.get(item.entry.uuid) === item) this.move(item, seg, lines[i]!.bytes)
+      }
+    }
+    this.writeAndSync(lines, synced, fail)
   }
 
   private writeDeadLetters(items: Item[], reason: string): Promise<void> {
