@@ -111,6 +111,31 @@ describe('relaySse', () => {
     await closed
   })
 
+  it('a client that goes away while the event is being written: no error, and the event keeps its done end', async () => {
+    let spooled!: () => void
+    const spooling = new Promise<void>((resolve) => (spooled = resolve))
+    const summaries: StreamSummary[] = []
+    const out = relaySse(upstream(SSE, [5]), {
+      accumulator: new ChatStreamAccumulator(),
+      midStreamError: MID_STREAM_ERROR,
+      cancelUpstream: () => {},
+      onEnd: (s) => {
+        summaries.push(s)
+        return spooling
+      },
+    })
+    const reader = out.getReader()
+    const reading = (async () => {
+      for (let r = await reader.read(); !r.done; r = await reader.read());
+    })()
+    await vi.waitFor(() => expect(summaries).toHaveLength(1))
+    await reader.cancel() // the client leaves while the relay waits on the write
+    spooled()
+    await reading
+    await new Promise((resolve) => setTimeout(resolve, 20)) // a close() after cancel would reject the pull by now
+    expect(summaries.map((s) => s.end.kind)).toEqual(['done'])
+  })
+
   it('reports a cancelled stream and cancels the upstream when the client goes away', async () => {
     let cancelledUpstream = ''
     let summary: StreamSummary | undefined
