@@ -39,9 +39,10 @@
  * Recovery on open reads every segment in order, skips (and counts) torn or damaged lines, replays entries
  * and acks (rebuilding the same dependencies), and deletes what can go. After a failed write or fdatasync,
  * and on every open, new records go to a new segment, so a torn tail is never followed by new data. What a
- * crash of the process can do, at any point: an entry whose `append` returned is never lost; an entry
- * whose `ack` resolved never comes back. A power cut can also lose entries whose `append` had not resolved
- * yet. Entries may come back twice (delivery is at least once; PostHog deduplicates by uuid).
+ * crash of the process can do, at any point: an entry appended before a `written()` that resolved is never
+ * lost (unless that write stalled past `writeWaitLimitMs`); an entry whose `ack` resolved never comes back.
+ * A power cut can also lose entries whose `append` had not resolved yet. Entries may come back twice
+ * (delivery is at least once; PostHog deduplicates by uuid).
  *
  * Errors never carry entry contents (entries hold the project key); only paths and error codes.
  */
