@@ -2,6 +2,7 @@ import type { Context } from 'hono'
 import { errorFromOpenAIBody } from '../../shared/apis/openai/error.ts'
 import { ChatStreamAccumulator, completionFromChatJson } from '../../shared/completion/openai-chat.ts'
 import { inputFromChatRequest, modelParametersFromChatRequest } from '../../shared/event/input.ts'
+import { asObject, jsonObject } from '../../shared/json.ts'
 import { chatErrorFromAnthropic } from '../../shared/translate/anthropic/error.ts'
 import { chatToMessagesRequest } from '../../shared/translate/anthropic/request.ts'
 import { messagesToChatCompletion } from '../../shared/translate/anthropic/response.ts'
@@ -86,7 +87,7 @@ function passThrough(body: JsonObject, text: string, { provider, model }: Begun)
   const upstreamBody: JsonObject = { ...body, model }
   const dropUsageChunk = body.stream === true && provider.definition.streamUsageOption && !wantsUsage(body)
   if (dropUsageChunk) {
-    upstreamBody.stream_options = { ...(isObject(body.stream_options) ? body.stream_options : {}), include_usage: true }
+    upstreamBody.stream_options = { ...jsonObject(body.stream_options), include_usage: true }
   }
   const adapted = provider.definition.adaptChatBody?.(upstreamBody) ?? false
   return {
@@ -132,15 +133,12 @@ function toGemini(body: JsonObject, { provider, model }: Begun): Planned {
   }
 }
 
-function isObject(value: unknown): value is JsonObject {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-}
-
 function wantsUsage(body: JsonObject): boolean {
-  return isObject(body.stream_options) && body.stream_options.include_usage === true
+  return jsonObject(body.stream_options)?.include_usage === true
 }
 
 /** The chunk `stream_options.include_usage` adds: no choices, only usage. */
 function isUsageOnly(data: unknown): boolean {
-  return isObject(data) && Array.isArray(data.choices) && data.choices.length === 0 && data.usage != null
+  const chunk = asObject(data)
+  return chunk !== null && Array.isArray(chunk.choices) && chunk.choices.length === 0 && chunk.usage != null
 }
