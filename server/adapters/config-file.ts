@@ -7,6 +7,7 @@ import { type FSWatcher, watch } from 'node:fs'
 import { open, readFile, rename, stat, unlink } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import type { ConfigFile } from '../config/file.ts'
+import { syncDir } from './sync-dir.ts'
 
 const WATCH_SETTLE_MS = 100
 
@@ -36,10 +37,8 @@ export function diskConfigFile(path: string): ConfigFile {
         await unlink(temp).catch(() => {})
         throw error
       }
-      // The rename itself is durable once the directory is synced; not every system allows that.
-      const dirHandle = await open(dir, 'r').catch(() => null)
-      await dirHandle?.sync().catch(() => {})
-      await dirHandle?.close()
+      // The rename itself is durable once the directory is synced.
+      await syncDir(dir)
     },
     watch(onChange) {
       // The directory, not the file: an atomic save replaces the file, which ends a watch on the file itself.

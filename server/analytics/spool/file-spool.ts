@@ -52,6 +52,7 @@ import { type FileHandle, mkdir, open, readdir, readFile, realpath, unlink } fro
 import { join } from 'node:path'
 import { clearTimeout, setImmediate, setTimeout } from 'node:timers'
 import { promisify } from 'node:util'
+import { syncDir } from '../../adapters/sync-dir.ts'
 import { acquireDirLock, type DirLock, errorCode } from './lock.ts'
 import { decodeSegment, encodeRecord, type Line, linesToBuffer } from './record.ts'
 import type { AppendResult, Spool, SpoolEntry, SpoolStats } from './types.ts'
@@ -316,7 +317,7 @@ class FileSpoolImpl implements FileSpool {
   }
 
   written(): Promise<void> {
-    return (this.gathering ?? this.writing)?.done ?? Promise.resolve()
+    return this.lastWrite?.done ?? Promise.resolve()
   }
 
   pending(limit: number, exclude?: ReadonlySet<string>): SpoolEntry[] {
@@ -487,6 +488,11 @@ class FileSpoolImpl implements FileSpool {
     this.enqueue({ lines, failed: fail, written: (seg) => this.awaitSync({ seg, done, fail }) })
   }
 
+  /** The write that ends last of those queued or in flight: once it is over, every earlier one is too. */
+  private get lastWrite(): WriteBatch | null {
+    return this.gathering ?? this.writing
+  }
+
   /**
    * Queues records for the next write. With none in flight it starts at the end of this task (so that the
    * appends of one task share it); otherwise the one in flight starts it when done (see the top of this file).
@@ -606,7 +612,7 @@ class FileSpoolImpl implements FileSpool {
         seg.dirty = false
         try {
           // The new file's name must survive a power cut too.
-          if (!seg.named) await this.syncDir()
+          if (!seg.named) await syncDir(this.key)
           seg.named = true
           await fdatasync(seg.fd!)
           this.syncs++
@@ -653,7 +659,7 @@ class FileSpoolImpl implements FileSpool {
       }
       if (blocked) continue
       if (afterUnsynced) {
-        await this.syncDir()
+        await syncDir(this.key)
         unsynced.clear()
       }
       try {
@@ -667,7 +673,7 @@ class FileSpoolImpl implements FileSpool {
       unsynced.add(seg)
       deleted++
     }
-    if (unsynced.size > 0) await this.syncDir()
+    if (unsynced.size > 0) await syncDir(this.key)
     return deleted
   }
 
@@ -728,7 +734,7 @@ class FileSpoolImpl implements FileSpool {
       try {
         if (!this.deadLetterFile) {
           this.deadLetterFile = await open(path, 'a', 0o600)
-          await this.syncDir()
+          await syncDir(this.key)
         }
         let off = 0
         while (off < buf.length) {
@@ -775,22 +781,8 @@ class FileSpoolImpl implements FileSpool {
   }
 
   private async idle(): Promise<void> {
-    for (let i = 0; i < 1000 && (this.gathering || this.writing || this.scheduled || this.draining || this.queue.length > 0); i++) {
-      await ((this.gathering ?? this.writing)?.done ?? this.draining ?? new Promise<void>((resolve) => setImmediate(resolve)))
-    }
-  }
-
-  private async syncDir(): Promise<void> {
-    // Best effort: some file systems refuse to fsync a directory.
-    try {
-      const handle = await open(this.key, 'r')
-      try {
-        await handle.sync()
-      } finally {
-        await handle.close()
-      }
-    } catch {
-      // nothing more to do
+    for (let i = 0; i < 1000 && (this.lastWrite || this.scheduled || this.draining || this.queue.length > 0); i++) {
+      await (this.lastWrite?.done ?? this.draining ?? new Promise<void>((resolve) => setImmediate(resolve)))
     }
   }
 
