@@ -30,12 +30,12 @@ export function valuesOf(paywall: PaywallView): FormValues {
 }
 
 export function valuesFromForm(form: Record<string, unknown>): FormValues {
-  const choice = text(form, 'host')
+  const choice = formText(form, 'host')
   return {
     enabled: form.enabled === 'on',
     host: choice === 'us' || choice === 'eu' ? choice : 'custom',
-    customHost: text(form, 'customHost'),
-    projectId: text(form, 'projectId'),
+    customHost: formText(form, 'customHost'),
+    projectId: formText(form, 'projectId'),
     privacyMode: form.privacyMode === 'on',
     requireUser: form.requireUser === 'on',
     anonymousFallback: form.anonymousFallback === 'on',
@@ -77,7 +77,8 @@ function fieldOf(path: string, values: FormValues): FieldName | null {
   return null
 }
 
-function text(form: Record<string, unknown>, name: string): string {
+/** A submitted field's text, trimmed; '' when absent. */
+export function formText(form: Record<string, unknown>, name: string): string {
   const value = form[name]
   return typeof value === 'string' ? value.trim() : ''
 }

@@ -10,7 +10,7 @@ import type { AppEnv } from '../context.ts'
 import { limitBody } from '../middleware/body-limit.ts'
 import { ADMIN_BODY_BYTES } from './api.ts'
 import { csrfToken, newSession, SESSION_COOKIE, SESSION_SECONDS, tokenMatches, validSession } from './auth.ts'
-import { changeFromForm, fieldErrors, valuesFromForm, valuesOf } from './form.ts'
+import { changeFromForm, fieldErrors, formText, valuesFromForm, valuesOf } from './form.ts'
 import type { AdminHttpOptions } from './routes.ts'
 import { ADMIN_CSS } from './style.ts'
 import { PaywallListPage, PaywallPage, type PaywallPageProps, SignInPage } from './views.tsx'
@@ -105,7 +105,7 @@ export function adminPages(options: AdminHttpOptions): Hono<PagesEnv> {
     const id = c.req.param('id')
     const form = await c.req.parseBody()
     const values = valuesFromForm(form)
-    const saved = await admin.save(id, changeFromForm(values, typeof form.apiKey === 'string' ? form.apiKey.trim() : ''))
+    const saved = await admin.save(id, changeFromForm(values, formText(form, 'apiKey')))
     if (saved.ok) return render(c, id, { saved: true })
     // The user's values stay in the form, next to their errors (the key field stays empty: write-only).
     return render(c, id, { values, errors: { ...fieldErrors(saved.issues, values), message: saved.status === 400 ? undefined : saved.message } }, saved.status)
