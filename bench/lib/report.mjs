@@ -4,18 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-
-const finite = (values) => values.filter(Number.isFinite).sort((a, b) => a - b)
-
-function median(values) {
-  const v = finite(values)
-  if (v.length === 0) return null
-  const mid = v.length >> 1
-  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2
-}
-
-/** Nearest-rank percentile of a sorted array. */
-const percentile = (sorted, p) => sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]
+import { finite, median, percentile } from './stats.mjs'
 
 function summarizeScenario(results, scenario) {
   const { runs, targets } = results

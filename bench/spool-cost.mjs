@@ -1,0 +1,226 @@
+/**
+ * `npm run bench:spool`: what the durable spool costs, as paired A/B measurements (issue #5 asks for under 5%).
+ *
+ * The same proxy runs three ways per runtime: the durable spool (`node`, `deno`), the spool swapped for one in
+ * memory (`-mem`: every event still built, sent and delivered) and analytics off (`-off`). On a shared
+ * 2-core VM, throughput drifts by more than 5% between minutes and between fresh processes, so one long
+ * run per target says little. Instead, every round starts fresh processes, and each cycle runs the three
+ * one after the other for a few seconds (in a rotating order); each cycle gives paired ratios whose
+ * medians, over every cycle of every round, are reported with a 95% interval. Per-round medians show the
+ * spread between processes. Writes bench/results/spool-cost.md and spool-cost.json.
+ *
+ * Environment: BENCH_ROUNDS (fresh processes, default 5), BENCH_CYCLES (per scenario and round, default 6),
+ * BENCH_SECONDS (per load run, default 2), BENCH_RUNTIMES (default node,deno), BENCH_QUICK=1 (1 round of 2 cycles).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { loadGenerator, runLoad } from './lib/load.mjs'
+import { describeMachine } from './lib/machine.mjs'
+import { cpuMicros, machineBusyMicros, ownCpuMicros } from './lib/processes.mjs'
+import { BODIES, CHAT_PATH } from './lib/requests.mjs'
+import { median, medianInterval } from './lib/stats.mjs'
+import { startAll } from './lib/targets.mjs'
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+
+function envInt(name, fallback, min, max) {
+  const value = process.env[name] === undefined ? fallback : Number(process.env[name])
+  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be an integer from ${min} to ${max}`)
+  return value
+}
+
+const quick = process.env.BENCH_QUICK === '1'
+const settings = {
+  rounds: envInt('BENCH_ROUNDS', quick ? 1 : 5, 1, 20),
+  cycles: envInt('BENCH_CYCLES', quick ? 2 : 6, 1, 30),
+  seconds: envInt('BENCH_SECONDS', 2, 1, 30),
+  warmupSeconds: quick ? 1 : 3,
+  runtimes: (process.env.BENCH_RUNTIMES ?? 'node,deno').split(',').map((s) => s.trim()),
+}
+for (const runtime of settings.runtimes) if (!['node', 'deno'].includes(runtime)) throw new Error(`BENCH_RUNTIMES: unknown runtime ${runtime}`)
+
+const SCENARIOS = [
+  { id: 'json-c50', label: 'non-stream, 50 connections', body: 'json' },
+  { id: 'stream-c50', label: 'stream (20 chunks), 50 connections', body: 'stream' },
+]
+/** The three ways a runtime runs, by their role in the ratios. */
+const VARIANTS = (runtime) => ({ disk: runtime, memory: `${runtime}-mem`, off: `${runtime}-off` })
+
+const say = (line) => console.error(line)
+const tempRoot = mkdtempSync(join(tmpdir(), 'openstack-spool-cost-'))
+process.once('exit', () => rmSync(tempRoot, { recursive: true, force: true }))
+const generator = loadGenerator(repoRoot)
+if (generator.name !== 'wrk') say('bench: without wrk, autocannon shares the CPU with the proxies and widens the spread')
+const machine = describeMachine(repoRoot, generator)
+
+/** One round of one runtime: fresh processes, a warm-up, then `cycles` cycles per scenario. */
+async function measureRound(runtime, round) {
+  const ids = VARIANTS(runtime)
+  const tempDir = mkdtempSync(join(tempRoot, `${runtime}-${round}-`))
+  const stack = await startAll({ repoRoot, tempDir, wanted: Object.values(ids) })
+  try {
+    const target = (id) => stack.targets.find((t) => t.id === id)
+    const load = (id, scenario, seconds) =>
+      runLoad(generator, { url: target(id).url + CHAT_PATH, headers: target(id).headers, body: BODIES[scenario.body], connections: 50, seconds, tempDir })
+    for (const scenario of SCENARIOS) for (const id of Object.values(ids)) await load(id, scenario, settings.warmupSeconds)
+
+    const cycles = []
+    for (const scenario of SCENARIOS) {
+      for (let cycle = 0; cycle < settings.cycles; cycle++) {
+        const roles = Object.keys(ids)
+        const order = roles.map((_, i) => roles[(i + cycle) % roles.length])
+        const measured = { runtime, round, scenario: scenario.id, cycle: cycle + 1 }
+        for (const role of order) {
+          const cpuBefore = cpuMicros(target(ids[role]).pids)
+          const result = await load(ids[role], scenario, settings.seconds)
+          if (result.errors > 0) throw new Error(`${ids[role]}: ${result.errors} failed requests in a load run`)
+          measured[role] = { rps: result.rps, cpuUsPerRequest: (cpuMicros(target(ids[role]).pids) - cpuBefore) / result.requests }
+        }
+        cycles.push(measured)
+        say(
+          `${runtime} round ${round} ${scenario.id} cycle ${cycle + 1}: ` +
+            Object.keys(ids).map((role) => `${role} ${Math.round(measured[role].rps)}`).join(', ') +
+            ` req/s; disk/memory ${(measured.disk.rps / measured.memory.rps).toFixed(3)}`,
+        )
+      }
+    }
+    return { cycles, events: await eventsAccounted(stack, [target(ids.disk), target(ids.memory)]) }
+  } finally {
+    await stack.stopAll()
+  }
+}
+
+/**
+ * The spool is only measured fairly if it does its whole job: every request a proxy sent upstream must have
+ * become exactly one event at the fake PostHog. Waits up to 15 s for the last batches.
+ */
+async function eventsAccounted(stack, proxies) {
+  const getJson = async (url) => (await fetch(url)).json()
+  const totals = async () => {
+    const { requests } = await getJson(`${stack.upstream.url}/stats`)
+    const { events } = await getJson(`${stack.posthog.url}/stats`)
+    return proxies.map((t) => ({ target: t.id, upstreamRequests: requests[t.upstreamKey] ?? 0, events: events[t.eventsKey] ?? 0 }))
+  }
+  for (let waited = 0; waited < 15_000; waited += 250) {
+    if ((await totals()).every((t) => t.events >= t.upstreamRequests)) break
+    await sleep(250)
+  }
+  const result = await totals()
+  for (const t of result) if (t.events !== t.upstreamRequests) say(`bench: ${t.target} sent ${t.upstreamRequests} requests upstream but PostHog got ${t.events} events`)
+  return result
+}
+
+/** Median and 95% interval of a per-cycle quantity, and the median of each round's own median. */
+function summarizeQuantity(cycles, value) {
+  const values = cycles.map(value)
+  const rounds = [...new Set(cycles.map((c) => c.round))].map((round) => median(cycles.filter((c) => c.round === round).map(value)))
+  return { median: median(values), interval: medianInterval(values), rounds, samples: values.length }
+}
+
+function summarize(cycles) {
+  const out = []
+  for (const runtime of settings.runtimes) {
+    for (const scenario of SCENARIOS) {
+      const mine = cycles.filter((c) => c.runtime === runtime && c.scenario === scenario.id)
+      out.push({
+        runtime,
+        scenario: scenario.id,
+        rps: Object.fromEntries(['disk', 'memory', 'off'].map((role) => [role, median(mine.map((c) => c[role].rps))])),
+        cpuUsPerRequest: Object.fromEntries(['disk', 'memory', 'off'].map((role) => [role, median(mine.map((c) => c[role].cpuUsPerRequest))])),
+        // What the spool costs: the throughput it loses against the same proxy keeping events in memory, ...
+        spoolCost: summarizeQuantity(mine, (c) => 1 - c.disk.rps / c.memory.rps),
+        // ... the same loss counted against the proxy with analytics off, ...
+        spoolCostOfOff: summarizeQuantity(mine, (c) => (c.memory.rps - c.disk.rps) / c.off.rps),
+        // ... and what analytics costs as a whole (event, spool, delivery) against analytics off.
+        analyticsCost: summarizeQuantity(mine, (c) => 1 - c.disk.rps / c.off.rps),
+      })
+    }
+  }
+  return out
+}
+
+const pct = (v) => (v === null ? '–' : `${(v * 100).toFixed(1)}%`)
+const interval = (q) => (q.interval ? `${pct(q.interval[0])} to ${pct(q.interval[1])}` : '–')
+const int = (v) => (v === null ? '–' : Math.round(v).toLocaleString('en-US'))
+const table = (header, rows) => [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')
+const labelOf = (id) => SCENARIOS.find((s) => s.id === id).label
+
+function markdown({ summary, events, otherCpuCores }) {
+  const m = machine
+  const row = (s) => `${s.runtime}, ${labelOf(s.scenario)}`
+  return [
+    '# What the durable spool costs: paired A/B runs',
+    '',
+    `${m.date} · commit ${m.commit} · \`npm run bench:spool\` · ${settings.rounds} round(s) of fresh processes per runtime, ` +
+      `${settings.cycles} cycle(s) per scenario and round, ${settings.seconds} s per load run after a ${settings.warmupSeconds} s warm-up, ${m.loadGenerator}`,
+    '',
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, ${m.kernel} · Node ${m.node} · Deno ${m.deno} · load average at start ${m.loadAverageAtStart.toFixed(2)} · ` +
+      `other processes used ${otherCpuCores.toFixed(2)} cores on average during the run.`,
+    '',
+    'Per runtime, the same proxy runs three ways: **disk** (the durable spool, as shipped), **memory** (the spool swapped',
+    'for `bench/servers/spool-in-memory.ts`: every event is still built, sent and delivered) and **off** (analytics off: no',
+    'event). Each cycle runs the three, one after the other in a rotating order, and gives its own ratios; a round is a fresh',
+    'set of processes. Figures are medians over every cycle, with a distribution-free 95% interval for the median, and the',
+    'median of each round (fresh processes) to show how much a process set alone moves them.',
+    '',
+    '## The spool\'s cost',
+    '',
+    table(
+      ['runtime, scenario', 'spool\'s cost (1 − disk/memory)', '95% interval', 'per round', 'same loss against analytics off ((memory − disk)/off)', 'cycles'],
+      summary.map((s) => [row(s), `**${pct(s.spoolCost.median)}**`, interval(s.spoolCost), s.spoolCost.rounds.map(pct).join(', '), pct(s.spoolCostOfOff.median), s.spoolCost.samples]),
+    ),
+    '',
+    '## All analytics against analytics off',
+    '',
+    'Building, size-capping, spooling and delivering every event (1 − disk/off), for comparison.',
+    '',
+    table(
+      ['runtime, scenario', 'analytics\' cost', '95% interval', 'per round'],
+      summary.map((s) => [row(s), pct(s.analyticsCost.median), interval(s.analyticsCost), s.analyticsCost.rounds.map(pct).join(', ')]),
+    ),
+    '',
+    '## Throughput and CPU (medians over cycles)',
+    '',
+    table(
+      ['runtime, scenario', 'disk req/s', 'memory req/s', 'off req/s', 'CPU µs/req disk', 'memory', 'off'],
+      summary.map((s) => [row(s), int(s.rps.disk), int(s.rps.memory), int(s.rps.off), int(s.cpuUsPerRequest.disk), int(s.cpuUsPerRequest.memory), int(s.cpuUsPerRequest.off)]),
+    ),
+    '',
+    '## Every event accounted for',
+    '',
+    'After each round, every request a proxy sent upstream must be one event at the fake PostHog.',
+    '',
+    table(
+      ['runtime', 'round', 'target', 'events / upstream requests'],
+      events.flatMap((e) => e.targets.map((t) => [e.runtime, e.round, t.target, `${int(t.events)} / ${int(t.upstreamRequests)} ${t.events === t.upstreamRequests ? '✓' : '✗'}`])),
+    ),
+    '',
+  ].join('\n')
+}
+
+const start = { at: performance.now(), machine: machineBusyMicros() }
+say(`bench:spool: ${settings.rounds} round(s) × ${settings.runtimes.join(', ')}, ${settings.cycles} cycle(s) of ${settings.seconds} s per scenario`)
+const cycles = []
+const events = []
+let benchCpu = 0
+for (let round = 1; round <= settings.rounds; round++) {
+  for (const runtime of settings.runtimes) {
+    const cpuBefore = ownCpuMicros()
+    const measured = await measureRound(runtime, round)
+    benchCpu += ownCpuMicros() - cpuBefore
+    cycles.push(...measured.cycles)
+    events.push({ runtime, round, targets: measured.events })
+  }
+}
+const summary = summarize(cycles)
+// The servers are this process's children, so their CPU is in its own children's time once they exited.
+const otherCpuCores = Math.max(0, machineBusyMicros() - start.machine - benchCpu) / ((performance.now() - start.at) * 1000)
+const results = { machine, settings, summary, events, otherCpuCores, cycles }
+const text = markdown(results)
+const out = join(repoRoot, 'bench', 'results')
+writeFileSync(join(out, 'spool-cost.json'), `${JSON.stringify(results, null, 2)}\n`)
+writeFileSync(join(out, 'spool-cost.md'), text)
+console.log(text)
