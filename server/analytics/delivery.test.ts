@@ -1,9 +1,13 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import type { PostHogEvent } from '../../shared/event/types.ts'
 import { jsonLogger } from '../log.ts'
 import { type DeliveryMetrics, PostHogDelivery } from './delivery.ts'
 import { MemorySpool } from '../../test/fakes/memory-spool.ts'
+import { openFileSpool } from './spool/file-spool.ts'
 import type { SpoolEntry } from './spool/types.ts'
 
 interface Batch {
@@ -205,6 +209,24 @@ describe('PostHogDelivery', () => {
     await delivery.shutdown(2000)
     expect(spool.entries.size).toBe(0)
     expect(posthog.batches.flatMap((b) => b.uuids)).toHaveLength(2)
+  })
+
+  it('on shutdown, sends every waiting batch from the file spool, whose acked events leave it only once synced', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'delivery-shutdown-'))
+    try {
+      const spool = await openFileSpool(dir, { maxBytes: 1024 * 1024 })
+      const posthog = fakePostHog([])
+      const delivery = new PostHogDelivery({ spool, log: jsonLogger(() => {}), metrics: counters(), flushAt: 1_000, flushIntervalMs: 60_000, batchSize: 2, fetch: posthog.fetchImpl })
+      const sent = Array.from({ length: 5 }, () => event())
+      for (const e of sent) delivery.send(TARGET, e)
+      await delivery.shutdown(5_000)
+      expect(posthog.batches.flatMap((b) => b.uuids).sort()).toEqual(sent.map((e) => e.uuid).sort())
+      const reopened = await openFileSpool(dir, { maxBytes: 1024 * 1024 })
+      expect(reopened.stats().depth).toBe(0)
+      await reopened.close()
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 
   it('on shutdown, sends what waits, and leaves it spooled when PostHog is down', async () => {

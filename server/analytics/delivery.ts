@@ -184,10 +184,9 @@ export class PostHogDelivery implements AnalyticsSink {
     if (this.pumping) await this.pumping
     for (const target of this.targets.values()) target.nextAttemptAt = 0
     while (this.now() < deadline && this.eligible().size > 0) {
-      const before = this.options.spool.stats().depth
-      await this.pumpOnce(true)
-      // PostHog keeps failing: leave the rest to the next start rather than spin until the deadline.
-      if (this.options.spool.stats().depth >= before) break
+      // PostHog keeps failing: leave the rest to the next start rather than spin until the deadline. (Not
+      // judged by the spool's depth: an acked event leaves it only once the ack is synced.)
+      if ((await this.pumpOnce(true)) === 0) break
     }
     await Promise.all([...this.targets.values()].map((t) => t.client.shutdown(Math.max(0, deadline - this.now()))))
     await this.options.spool.close()
@@ -248,10 +247,13 @@ export class PostHogDelivery implements AnalyticsSink {
     }
   }
 
-  /** One batch for every target that has events waiting and is not backing off. */
-  private async pumpOnce(ignoreBackoff: boolean): Promise<void> {
+  /**
+   * One batch for every target that has events waiting and is not backing off. Resolves how many events it
+   * moved on: settled (delivered or dead-lettered) or set apart to be sent alone.
+   */
+  private async pumpOnce(ignoreBackoff: boolean): Promise<number> {
     const now = this.now()
-    const rounds: Promise<void>[] = []
+    const rounds: Promise<number>[] = []
     let earliestRetry = Number.POSITIVE_INFINITY
     for (const [key, entries] of this.eligible()) {
       const target = this.target(entries[0]!)
@@ -263,10 +265,11 @@ export class PostHogDelivery implements AnalyticsSink {
       const solo = entries.find((e) => target.solo.has(e.uuid))
       rounds.push(this.sendBatch(target, solo ? [solo] : entries.slice(0, this.batchSize)).catch((error: unknown) => {
         this.options.log('error', 'analytics delivery round failed', { target: key.split('\u0000')[0], error: errorText(error) })
+        return 0
       }))
     }
     this.backoffUntil = rounds.length === 0 && Number.isFinite(earliestRetry) ? earliestRetry : 0
-    await Promise.all(rounds)
+    return (await Promise.all(rounds)).reduce((sum, moved) => sum + moved, 0)
   }
 
   /** Waiting events not in flight, by target, oldest first. */
@@ -281,7 +284,7 @@ export class PostHogDelivery implements AnalyticsSink {
     return byTarget
   }
 
-  private async sendBatch(target: Target, entries: SpoolEntry[]): Promise<void> {
+  private async sendBatch(target: Target, entries: SpoolEntry[]): Promise<number> {
     target.busy = true
     target.outcomes = []
     for (const entry of entries) this.inFlight.add(entry.uuid)
@@ -297,19 +300,23 @@ export class PostHogDelivery implements AnalyticsSink {
       }
       // Rejects when a batch failed; the outcomes say which.
       await target.client.flush().catch(() => {})
-      await this.settle(target, entries, target.outcomes)
+      return await this.settle(target, entries, target.outcomes)
     } finally {
       for (const entry of entries) this.inFlight.delete(entry.uuid)
       target.busy = false
     }
   }
 
-  /** Acks what PostHog accepted, dead-letters what it refused for good, and backs off for the rest. */
-  private async settle(target: Target, entries: SpoolEntry[], outcomes: Outcome[]): Promise<void> {
+  /**
+   * Acks what PostHog accepted, dead-letters what it refused for good, and backs off for the rest. Resolves
+   * how many events it settled or set apart to be sent alone.
+   */
+  private async settle(target: Target, entries: SpoolEntry[], outcomes: Outcome[]): Promise<number> {
     const byUuid = new Map(entries.map((e) => [e.uuid, e]))
     const delivered: string[] = []
     const deadLetters: Array<{ entries: SpoolEntry[]; reason: string; kind: Parameters<DeliveryMetrics['deadLettered']>[1] }> = []
     let failed = false
+    let setApart = 0
     for (const outcome of outcomes) {
       const sent = outcome.uuids.flatMap((uuid) => byUuid.get(uuid) ?? [])
       if (outcome.status !== null && outcome.status >= 200 && outcome.status < 300) {
@@ -323,6 +330,7 @@ export class PostHogDelivery implements AnalyticsSink {
       } else if (outcome.status === 400 && sent.length > 1) {
         // One malformed event refuses its whole batch: find it by sending them one by one.
         for (const e of sent) target.solo.add(e.uuid)
+        setApart += sent.length
       } else {
         const kind = outcome.status === 401 || outcome.status === 403 ? 'unauthorized' : outcome.status === 400 ? 'bad-request' : 'refused'
         const why = kind === 'unauthorized' ? 'PostHog refused the project key' : 'PostHog refused the event'
@@ -370,6 +378,7 @@ export class PostHogDelivery implements AnalyticsSink {
       target.failures = 0
       target.nextAttemptAt = 0
     }
+    return settled.size + setApart
   }
 
   private target(entry: PostHogTarget): Target {
