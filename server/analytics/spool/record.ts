@@ -19,11 +19,10 @@ const PREFIX = 9
 export type SpoolRecord = { k: 'e'; at: number; e: SpoolEntry } | { k: 'a'; u: string[] }
 
 /**
- * One framed line, ready to append: kept as its JSON string (no buffer per record: the batch is encoded
- * once, by `writeLines`), with its checksum and its size in bytes.
+ * One record, ready to append: kept as its JSON string (no buffer per record: the batch is encoded once, by
+ * `writeLines`, which checksums the encoded bytes where they lie), with the size of its framed line in bytes.
  */
 export interface Line {
-  head: string
   json: string
   bytes: number
 }
@@ -38,18 +37,20 @@ export function encodeRecord(record: SpoolRecord): Line {
     json = undefined
   }
   if (json === undefined) throw new TypeError('spool: entry is not JSON-serialisable')
-  // JSON.stringify escapes lone surrogates, so the string's UTF-8 form (what crc32 hashes) is exact.
-  const head = `${(crc32(json) >>> 0).toString(16).padStart(8, '0')} `
-  return { head, json, bytes: PREFIX + Buffer.byteLength(json) + 1 }
+  return { json, bytes: PREFIX + Buffer.byteLength(json) + 1 }
 }
 
-/** Writes the lines into `buf` from `offset`; returns the offset after them. */
+/** Writes the framed lines into `buf` from `offset`; returns the offset after them. */
 export function writeLines(lines: readonly Line[], buf: Buffer, offset: number): number {
   let off = offset
   for (const line of lines) {
-    off += buf.write(line.head, off, 'latin1')
-    off += buf.write(line.json, off, 'utf8')
-    buf[off++] = NEWLINE
+    const json = off + PREFIX
+    const end = json + buf.write(line.json, json, 'utf8')
+    // JSON.stringify escapes lone surrogates, so these bytes are exactly what a reader checks.
+    buf.write((crc32(buf.subarray(json, end)) >>> 0).toString(16).padStart(8, '0'), off, 'latin1')
+    buf[json - 1] = SPACE
+    buf[end] = NEWLINE
+    off = end + 1
   }
   return off
 }
