@@ -1,17 +1,21 @@
 /**
- * `npm run bench:spool`: what the durable spool costs, as paired A/B measurements (issue #5 asks for under 5%).
+ * `npm run bench:spool`: what the durable spool costs (issue #5 asks for under 5%), measured two ways.
  *
- * The same proxy runs three ways per runtime: the durable spool (`node`, `deno`), the spool swapped for one in
- * memory (`-mem`: every event still built, sent and delivered) and analytics off (`-off`). On a shared
- * 2-core VM, throughput drifts by more than 5% between minutes and between fresh processes, so one long
- * run per target says little. Instead, every round starts fresh processes, and each cycle runs the three
- * one after the other for a few seconds (in a rotating order); each cycle gives paired ratios whose
- * medians, over every cycle of every round, are reported with a 95% interval. Per-round medians show the
- * spread between processes. Writes bench/results/spool-cost.md and spool-cost.json.
+ * 1. The pipeline without HTTP: bench/servers/spool-driver.ts runs delivery over the durable spool and over
+ *    one in memory, in alternating pairs; the difference in CPU per event, against the CPU per request of
+ *    the proxy with analytics off, is what the spool costs a proxy bound by its CPU.
+ * 2. Paired HTTP load: the same proxy runs three ways per runtime: the durable spool (`node`, `deno`), the
+ *    spool swapped for one in memory (`-mem`: every event still built, sent and delivered) and analytics off
+ *    (`-off`). On a shared 2-core VM, throughput drifts by more than 5% between minutes and between fresh
+ *    processes, so every round starts fresh processes, and each cycle runs the three one after the other for
+ *    a few seconds (in a rotating order); each cycle gives paired ratios whose medians, over every cycle of
+ *    every round, are reported with a 95% interval. Per-round medians show the spread between processes.
  *
- * Environment: BENCH_ROUNDS (fresh processes, default 5), BENCH_CYCLES (per scenario and round, default 6),
- * BENCH_SECONDS (per load run, default 2), BENCH_RUNTIMES (default node,deno), BENCH_QUICK=1 (1 round of 2 cycles).
+ * Writes bench/results/spool-cost.md and spool-cost.json. Environment: BENCH_ROUNDS (fresh processes, default
+ * 5), BENCH_CYCLES (per scenario and round, default 4), BENCH_SECONDS (per load run, default 2), BENCH_RUNTIMES
+ * (default node,deno), BENCH_QUICK=1 (1 round, 2 cycles, one short driver pair).
  */
+import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -19,10 +23,10 @@ import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { loadGenerator, runLoad } from './lib/load.mjs'
 import { describeMachine } from './lib/machine.mjs'
-import { cpuMicros, machineBusyMicros, ownCpuMicros } from './lib/processes.mjs'
+import { cpuMicros, machineBusyMicros, ownCpuMicros, track } from './lib/processes.mjs'
 import { BODIES, CHAT_PATH } from './lib/requests.mjs'
 import { median, medianInterval } from './lib/stats.mjs'
-import { startAll } from './lib/targets.mjs'
+import { bundleForNode, startAll } from './lib/targets.mjs'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -35,10 +39,12 @@ function envInt(name, fallback, min, max) {
 const quick = process.env.BENCH_QUICK === '1'
 const settings = {
   rounds: envInt('BENCH_ROUNDS', quick ? 1 : 5, 1, 20),
-  cycles: envInt('BENCH_CYCLES', quick ? 2 : 6, 1, 30),
+  cycles: envInt('BENCH_CYCLES', quick ? 2 : 4, 1, 30),
   seconds: envInt('BENCH_SECONDS', 2, 1, 30),
   warmupSeconds: quick ? 1 : 3,
   runtimes: (process.env.BENCH_RUNTIMES ?? 'node,deno').split(',').map((s) => s.trim()),
+  /** The pipeline without HTTP (bench/servers/spool-driver.ts): pairs per round, events a second, seconds per run. */
+  driver: { pairs: quick ? 1 : 4, rate: 2000, seconds: quick ? 2 : 10 },
 }
 for (const runtime of settings.runtimes) if (!['node', 'deno'].includes(runtime)) throw new Error(`BENCH_RUNTIMES: unknown runtime ${runtime}`)
 
@@ -93,6 +99,49 @@ async function measureRound(runtime, round) {
   }
 }
 
+const DRIVER = join(repoRoot, 'bench', 'servers', 'spool-driver.ts')
+const driverBundle = settings.runtimes.includes('node') ? await bundleForNode(DRIVER, join(repoRoot, 'dist', 'spool-driver.js')) : null
+
+/** Runs the driver once; resolves what it printed (`{ spool, events, left, cpuUs, ... }`). Killed after 60 s. */
+function runDriver(runtime, spool, dir) {
+  const { rate, seconds } = settings.driver
+  const env = { ...process.env, SPOOL: spool, RATE: String(rate), SECONDS: String(seconds), DIR: dir, DENO_NO_UPDATE_CHECK: '1' }
+  const [command, args] =
+    runtime === 'node'
+      ? [process.execPath, [driverBundle]]
+      : [join(repoRoot, 'node_modules', '.bin', 'deno'), ['run', '-q', '--allow-read', `--allow-write=${dir}`, '--allow-env', DRIVER]]
+  return new Promise((resolve, reject) => {
+    const child = track(spawn(command, args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] }))
+    let out = ''
+    child.stdout.on('data', (data) => (out += data))
+    child.stderr.on('data', (data) => (out += data))
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
+    child.once('error', reject)
+    child.once('close', (code) => {
+      clearTimeout(timer)
+      const line = out.split('\n').find((l) => l.startsWith('{'))
+      if (code !== 0 || !line) return reject(new Error(`spool driver (${runtime}, ${spool}) exited with ${code}:\n${out}`))
+      const result = JSON.parse(line)
+      if (result.left !== 0) return reject(new Error(`spool driver (${runtime}, ${spool}): ${result.left} events were still spooled after shutdown`))
+      resolve(result)
+    })
+  })
+}
+
+/** `pairs` pairs of driver runs, durable and memory spool, the order alternating; each pair gives µs per event. */
+async function measureDriver(runtime, round) {
+  const pairs = []
+  for (let pair = 0; pair < settings.driver.pairs; pair++) {
+    const order = pair % 2 === 0 ? ['file', 'memory'] : ['memory', 'file']
+    const runs = {}
+    for (const spool of order) runs[spool] = await runDriver(runtime, spool, mkdtempSync(join(tempRoot, `driver-${runtime}-${round}-`)))
+    const perEvent = (r) => r.cpuUs / r.events
+    pairs.push({ runtime, round, pair: pair + 1, fileUsPerEvent: perEvent(runs.file), memoryUsPerEvent: perEvent(runs.memory) })
+    say(`${runtime} round ${round} driver pair ${pair + 1}: durable ${perEvent(runs.file).toFixed(1)} µs/event, memory ${perEvent(runs.memory).toFixed(1)} µs/event`)
+  }
+  return pairs
+}
+
 /**
  * The spool is only measured fairly if it does its whole job: every request a proxy sent upstream must have
  * become exactly one event at the fake PostHog. Waits up to 15 s for the last batches.
@@ -136,10 +185,35 @@ function summarize(cycles) {
         spoolCostOfOff: summarizeQuantity(mine, (c) => (c.memory.rps - c.disk.rps) / c.off.rps),
         // ... and what analytics costs as a whole (event, spool, delivery) against analytics off.
         analyticsCost: summarizeQuantity(mine, (c) => 1 - c.disk.rps / c.off.rps),
+        // The same in CPU per request (all the proxy's threads): a time slice stolen from the VM slows a run
+        // down, but does not add to the CPU time its requests took, so this spreads less than throughput.
+        spoolCpu: summarizeQuantity(mine, (c) => c.disk.cpuUsPerRequest / c.memory.cpuUsPerRequest - 1),
+        analyticsCpu: summarizeQuantity(mine, (c) => c.disk.cpuUsPerRequest / c.off.cpuUsPerRequest - 1),
       })
     }
   }
   return out
+}
+
+/**
+ * Per runtime: the pipeline's CPU per event with each spool, the durable spool's extra CPU per event (median and
+ * 95% interval over pairs), and that extra as a share of the CPU the proxy with analytics off takes per request.
+ */
+function summarizeDriver(pairs, summary) {
+  return settings.runtimes.map((runtime) => {
+    const mine = pairs.filter((p) => p.runtime === runtime)
+    const extra = summarizeQuantity(mine, (p) => p.fileUsPerEvent - p.memoryUsPerEvent)
+    const offCpu = Object.fromEntries(summary.filter((s) => s.runtime === runtime).map((s) => [s.scenario, s.cpuUsPerRequest.off]))
+    const share = (cpu) => (extra.median === null || !cpu ? null : extra.median / cpu)
+    return {
+      runtime,
+      fileUsPerEvent: median(mine.map((p) => p.fileUsPerEvent)),
+      memoryUsPerEvent: median(mine.map((p) => p.memoryUsPerEvent)),
+      extraUsPerEvent: extra,
+      offCpuUsPerRequest: offCpu,
+      shareOfOff: Object.fromEntries(Object.entries(offCpu).map(([scenario, cpu]) => [scenario, share(cpu)])),
+    }
+  })
 }
 
 const pct = (v) => (v === null ? '–' : `${(v * 100).toFixed(1)}%`)
@@ -148,7 +222,7 @@ const int = (v) => (v === null ? '–' : Math.round(v).toLocaleString('en-US'))
 const table = (header, rows) => [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')
 const labelOf = (id) => SCENARIOS.find((s) => s.id === id).label
 
-function markdown({ summary, events, otherCpuCores }) {
+function markdown({ summary, driver, events, otherCpuCores }) {
   const m = machine
   const row = (s) => `${s.runtime}, ${labelOf(s.scenario)}`
   return [
@@ -166,20 +240,54 @@ function markdown({ summary, events, otherCpuCores }) {
     'set of processes. Figures are medians over every cycle, with a distribution-free 95% interval for the median, and the',
     'median of each round (fresh processes) to show how much a process set alone moves them.',
     '',
-    '## The spool\'s cost',
+    '## The spool\'s CPU per event, without HTTP',
+    '',
+    `\`bench/servers/spool-driver.ts\` hands ${settings.driver.rate.toLocaleString('en-US')} events a second for ${settings.driver.seconds} s to the real delivery (posthog-node, batch JSON, gzip) over`,
+    'the durable spool or the memory one, as the relay does, with a PostHog that accepts every batch at once, and reports',
+    'the CPU time of its process (all threads) until delivery shut down with the spool empty. Without an HTTP load test',
+    'the difference is far steadier. The share is that extra CPU against what the proxy with analytics off takes per',
+    'request (measured below, same run): for a proxy that is bound by its CPU, the throughput the spool costs.',
+    '',
+    table(
+      ['runtime', 'durable spool µs/event', 'memory µs/event', 'extra µs/event', '95% interval', 'per round', 'share of analytics-off CPU/request, non-stream', 'stream', 'pairs'],
+      driver.map((d) => [
+        d.runtime,
+        d.fileUsPerEvent?.toFixed(1) ?? '–',
+        d.memoryUsPerEvent?.toFixed(1) ?? '–',
+        `**${d.extraUsPerEvent.median?.toFixed(1) ?? '–'}**`,
+        d.extraUsPerEvent.interval ? d.extraUsPerEvent.interval.map((v) => v.toFixed(1)).join(' to ') : '–',
+        d.extraUsPerEvent.rounds.map((v) => v.toFixed(1)).join(', '),
+        `**${pct(d.shareOfOff['json-c50'] ?? null)}**`,
+        pct(d.shareOfOff['stream-c50'] ?? null),
+        d.extraUsPerEvent.samples,
+      ]),
+    ),
+    '',
+    '## The spool\'s cost in throughput (HTTP load, paired cycles)',
     '',
     table(
       ['runtime, scenario', 'spool\'s cost (1 − disk/memory)', '95% interval', 'per round', 'same loss against analytics off ((memory − disk)/off)', 'cycles'],
       summary.map((s) => [row(s), `**${pct(s.spoolCost.median)}**`, interval(s.spoolCost), s.spoolCost.rounds.map(pct).join(', '), pct(s.spoolCostOfOff.median), s.spoolCost.samples]),
     ),
     '',
-    '## All analytics against analytics off',
+    '## The spool\'s cost in CPU per request',
     '',
-    'Building, size-capping, spooling and delivering every event (1 − disk/off), for comparison.',
+    'CPU time of the proxy process (all threads, from `/proc`) per request: disk/memory − 1. Throughput on this VM also',
+    'drops when the host takes the CPU away for a while, which CPU time does not count.',
     '',
     table(
-      ['runtime, scenario', 'analytics\' cost', '95% interval', 'per round'],
-      summary.map((s) => [row(s), pct(s.analyticsCost.median), interval(s.analyticsCost), s.analyticsCost.rounds.map(pct).join(', ')]),
+      ['runtime, scenario', 'extra CPU per request', '95% interval', 'per round'],
+      summary.map((s) => [row(s), `**${pct(s.spoolCpu.median)}**`, interval(s.spoolCpu), s.spoolCpu.rounds.map(pct).join(', ')]),
+    ),
+    '',
+    '## All analytics against analytics off',
+    '',
+    'Building, size-capping, spooling and delivering every event: throughput lost (1 − disk/off) and CPU added per request',
+    '(disk/off − 1), for comparison.',
+    '',
+    table(
+      ['runtime, scenario', 'throughput lost', '95% interval', 'per round', 'CPU added per request', '95% interval'],
+      summary.map((s) => [row(s), pct(s.analyticsCost.median), interval(s.analyticsCost), s.analyticsCost.rounds.map(pct).join(', '), pct(s.analyticsCpu.median), interval(s.analyticsCpu)]),
     ),
     '',
     '## Throughput and CPU (medians over cycles)',
@@ -205,20 +313,23 @@ const start = { at: performance.now(), machine: machineBusyMicros() }
 say(`bench:spool: ${settings.rounds} round(s) × ${settings.runtimes.join(', ')}, ${settings.cycles} cycle(s) of ${settings.seconds} s per scenario`)
 const cycles = []
 const events = []
+const driverPairs = []
 let benchCpu = 0
 for (let round = 1; round <= settings.rounds; round++) {
   for (const runtime of settings.runtimes) {
     const cpuBefore = ownCpuMicros()
     const measured = await measureRound(runtime, round)
+    driverPairs.push(...(await measureDriver(runtime, round)))
     benchCpu += ownCpuMicros() - cpuBefore
     cycles.push(...measured.cycles)
     events.push({ runtime, round, targets: measured.events })
   }
 }
 const summary = summarize(cycles)
+const driver = summarizeDriver(driverPairs, summary)
 // The servers are this process's children, so their CPU is in its own children's time once they exited.
 const otherCpuCores = Math.max(0, machineBusyMicros() - start.machine - benchCpu) / ((performance.now() - start.at) * 1000)
-const results = { machine, settings, summary, events, otherCpuCores, cycles }
+const results = { machine, settings, summary, driver, events, otherCpuCores, cycles, driverPairs }
 const text = markdown(results)
 const out = join(repoRoot, 'bench', 'results')
 writeFileSync(join(out, 'spool-cost.json'), `${JSON.stringify(results, null, 2)}\n`)

@@ -54,30 +54,24 @@ const PROXIES = {
 const FILE_SPOOL = 'server/analytics/spool/file-spool.ts'
 const MEMORY_SPOOL = 'bench/servers/spool-in-memory.ts'
 
+/** Bundles a TypeScript entry for Node 20 as `npm run build` bundles the server; its packages stay external. */
+export async function bundleForNode(entry, outfile, plugins = []) {
+  await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', outfile, logLevel: 'warning', plugins })
+  return outfile
+}
+
 /**
- * dist/node-memory-spool.js: server/node.ts bundled as `npm run build` bundles it, with the file spool swapped
- * for the memory one. In dist/, so its external packages resolve from the repo's node_modules.
+ * dist/node-memory-spool.js: server/node.ts bundled with the file spool swapped for the memory one. In dist/,
+ * so its external packages resolve from the repo's node_modules.
  */
-async function buildNodeWithMemorySpool(repoRoot) {
-  const outfile = join(repoRoot, 'dist', 'node-memory-spool.js')
+function buildNodeWithMemorySpool(repoRoot) {
   const swap = {
     name: 'spool-in-memory',
     setup(b) {
       b.onResolve({ filter: /[/\\]spool[/\\]file-spool\.ts$/ }, () => ({ path: join(repoRoot, MEMORY_SPOOL) }))
     },
   }
-  await build({
-    entryPoints: [join(repoRoot, 'server', 'node.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    outfile,
-    logLevel: 'warning',
-    plugins: [swap],
-  })
-  return outfile
+  return bundleForNode(join(repoRoot, 'server', 'node.ts'), join(repoRoot, 'dist', 'node-memory-spool.js'), [swap])
 }
 
 /** A Deno import map that swaps the file spool for the memory one. */
