@@ -90,6 +90,19 @@ afterEach(async () => {
 })
 
 describe('file spool: the Spool contract', () => {
+  it('keeps every record intact across consecutive writes of small, growing and oversized groups', async () => {
+    const dir = await tempDir()
+    const spool = await openSpool(dir)
+    // Each group is its own write, through the one reused write buffer: a group that is larger than it, and
+    // a record larger than its cap (4 MiB), must not spoil the groups before or after them.
+    const groups = [[entry(1)], Array.from({ length: 40 }, (_, i) => entry(10 + i, 4_000)), [entry(100, 5 * 1024 * 1024)], [entry(101), entry(102, 70_000)], [entry(103)]]
+    for (const group of groups) await spool.append(group)
+    await spool.close()
+    const reopened = await openSpool(dir)
+    expect(reopened.recovery).toMatchObject({ torn: 0, corrupt: 0 })
+    expect(reopened.pending(100)).toEqual(groups.flat())
+  })
+
   it('append, pending (order, limit, exclude), stats, ack', async () => {
     let now = 1_000_000
     const spool = await openSpool(await tempDir(), { now: () => now })

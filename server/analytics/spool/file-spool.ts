@@ -54,7 +54,7 @@ import { clearTimeout, setImmediate, setTimeout } from 'node:timers'
 import { promisify } from 'node:util'
 import { syncDir } from '../../adapters/sync-dir.ts'
 import { acquireDirLock, type DirLock, errorCode } from './lock.ts'
-import { decodeSegment, encodeRecord, type Line, linesToBuffer } from './record.ts'
+import { decodeSegment, encodeRecord, type Line, linesToBuffer, writeLines } from './record.ts'
 import type { AppendResult, Spool, SpoolEntry, SpoolStats } from './types.ts'
 
 export interface FileSpoolOptions {
@@ -112,6 +112,8 @@ export interface FileSpool extends Spool {
 const DEFAULT_MIN_SYNC_INTERVAL_MS = 100
 const DEFAULT_WRITE_WAIT_LIMIT_MS = 2_000
 const DEFAULT_SEGMENT_BYTES = 8 * 1024 * 1024
+/** The reused write buffer grows up to this; a larger group gets a buffer of its own. */
+const MAX_WRITE_BUFFER_BYTES = 4 * 1024 * 1024
 const DEFAULT_LOCK_STALE_MS = 6_000
 const DEFAULT_COMPACT_AFTER_MS = 30_000
 const SEGMENT_NAME = /^seg-(\d{10})\.log$/
@@ -227,6 +229,7 @@ class FileSpoolImpl implements FileSpool {
 
   /** The write in flight, and the batch gathering behind it (written as soon as the one in flight is done). */
   private writing: WriteBatch | null = null
+  private writeBuffer = Buffer.allocUnsafe(64 * 1024)
   private gathering: WriteBatch | null = null
   private queue: Chunk[] = []
   /** A segment was sealed since the last collect. */
@@ -530,7 +533,7 @@ class FileSpoolImpl implements FileSpool {
       this.writeNext()
     }
     const lines = batch.ops.length === 1 ? batch.ops[0]!.lines : batch.ops.flatMap((op) => op.lines)
-    const buf = linesToBuffer(lines)
+    const buf = this.encode(lines)
     let seg: Segment
     try {
       seg = this.activeFor(buf.length)
@@ -551,6 +554,20 @@ class FileSpoolImpl implements FileSpool {
       seg.dirty = true
       end({ seg })
     })
+  }
+
+  /**
+   * The lines framed into the write buffer, which is reused: only one write is ever in flight, and the next
+   * starts when it is over. Grown as needed; one record larger than it gets a buffer of its own.
+   */
+  private encode(lines: Line[]): Buffer {
+    let size = 0
+    for (const line of lines) size += line.bytes
+    if (size > this.writeBuffer.length) {
+      if (size > MAX_WRITE_BUFFER_BYTES) return linesToBuffer(lines)
+      this.writeBuffer = Buffer.allocUnsafe(Math.min(MAX_WRITE_BUFFER_BYTES, Math.max(size, this.writeBuffer.length * 2)))
+    }
+    return this.writeBuffer.subarray(0, writeLines(lines, this.writeBuffer, 0))
   }
 
   /** The segment to write `bytes` to: the active one, unless it would grow past `segmentBytes`. */
