@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { envInt } from './lib/env.mjs'
 import { loadGenerator, runLoad } from './lib/load.mjs'
 import { describeMachine } from './lib/machine.mjs'
 import { cpuMicros } from './lib/processes.mjs'
@@ -17,8 +18,7 @@ import { BODIES, CHAT_PATH } from './lib/requests.mjs'
 import { startAll } from './lib/targets.mjs'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const seconds = Number(process.env.BENCH_SECONDS ?? 10)
-if (!Number.isInteger(seconds) || seconds < 1 || seconds > 60) throw new Error('BENCH_SECONDS must be an integer from 1 to 60')
+const seconds = envInt('BENCH_SECONDS', 10, 1, 60)
 const WARMUP_SECONDS = 3
 const SCENARIOS = [
   { id: 'json-c50', label: 'non-stream, 50 connections', body: 'json' },

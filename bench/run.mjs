@@ -16,6 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { sendExactly, tracePrefix } from './lib/accounting.mjs'
 import { measureChunkDelays } from './lib/chunk-delay.mjs'
 import { loadGenerator, runLoad } from './lib/load.mjs'
+import { envInt } from './lib/env.mjs'
 import { describeMachine } from './lib/machine.mjs'
 import { cpuMicros, machineBusyMicros, ownCpuMicros, peakRssMb, resetPeakRss } from './lib/processes.mjs'
 import { writeReport } from './lib/report.mjs'
@@ -23,12 +24,6 @@ import { BODIES, CHAT_PATH } from './lib/requests.mjs'
 import { DEFAULT_TARGET_IDS, startAll, TARGET_IDS } from './lib/targets.mjs'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-
-function envInt(name, fallback, min, max) {
-  const value = process.env[name] === undefined ? fallback : Number(process.env[name])
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be an integer from ${min} to ${max}`)
-  return value
-}
 
 const quick = process.env.BENCH_QUICK === '1'
 const settings = {

@@ -22,6 +22,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { loadGenerator, runLoad } from './lib/load.mjs'
+import { envInt } from './lib/env.mjs'
 import { describeMachine } from './lib/machine.mjs'
 import { cpuMicros, machineBusyMicros, ownCpuMicros, track } from './lib/processes.mjs'
 import { BODIES, CHAT_PATH } from './lib/requests.mjs'
@@ -29,12 +30,6 @@ import { median, medianInterval } from './lib/stats.mjs'
 import { bundleForNode, startAll } from './lib/targets.mjs'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-
-function envInt(name, fallback, min, max) {
-  const value = process.env[name] === undefined ? fallback : Number(process.env[name])
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be an integer from ${min} to ${max}`)
-  return value
-}
 
 const quick = process.env.BENCH_QUICK === '1'
 const settings = {
