@@ -257,6 +257,32 @@ describe('file spool: writes and group commit', () => {
     expect(uuids(spool.pending(10))).toEqual(uuids([entry(1), entry(2)]))
   })
 
+  it('close waits for a stalled write to end, however long written() was held', async () => {
+    const dir = await tempDir()
+    const spool = await openSpool(dir, { writeWaitLimitMs: 50 })
+    const real = (await vi.importActual<typeof import('node:fs')>('node:fs')).write as (...a: unknown[]) => void
+    let resume!: () => void
+    const stalled = new Promise<void>((resolve) => (resume = resolve))
+    let reachedDisk = false
+    fsHooks.write = (...args) => {
+      fsHooks.write = null
+      void stalled.then(() => {
+        reachedDisk = true
+        real(...args)
+      })
+    }
+    const appended = spool.append([entry(1)])
+    await spool.written() // released by the limit, the write still stalled
+    const closed = spool.close()
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(reachedDisk).toBe(false)
+    resume()
+    await closed
+    expect(await appended).toEqual({ spooled: 1, refused: 0 })
+    const reopened = await openSpool(dir)
+    expect(uuids(reopened.pending(10))).toEqual(uuids([entry(1)]))
+  })
+
   it('group commits are at least minSyncIntervalMs apart; a write while idle is synced at once', async () => {
     const spool = await openSpool(await tempDir(), { minSyncIntervalMs: 300 })
     const started = performance.now()

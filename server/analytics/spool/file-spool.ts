@@ -190,11 +190,16 @@ interface WriteOp {
   failed(err: Error): void
 }
 
-/** The ops one write() carries; `done` resolves once it is over, whatever its outcome (or too slow). */
+/**
+ * The ops one write() carries. `done` resolves once it is over, whatever its outcome, or once it took longer
+ * than `writeWaitLimitMs` (what `written()` waits for); `ended` only once it is really over (what close waits for).
+ */
 interface WriteBatch {
   ops: WriteOp[]
   done: Promise<void>
   finish(): void
+  ended: Promise<void>
+  end(): void
 }
 
 /** Records written and waiting for the next group commit, and what to do once they are synced (or failed). */
@@ -503,8 +508,10 @@ class FileSpoolImpl implements FileSpool {
   private enqueue(op: WriteOp): void {
     if (!this.gathering) {
       let finish!: () => void
+      let end!: () => void
       const done = new Promise<void>((resolve) => (finish = resolve))
-      this.gathering = { ops: [], done, finish }
+      const ended = new Promise<void>((resolve) => (end = resolve))
+      this.gathering = { ops: [], done, finish, ended, end }
     }
     this.gathering.ops.push(op)
     if (this.writing || this.gathering.ops.length > 1) return // started already, or will be
@@ -530,6 +537,7 @@ class FileSpoolImpl implements FileSpool {
       if ('seg' in outcome) for (const op of batch.ops) op.written(outcome.seg)
       else for (const op of batch.ops) op.failed(outcome.error)
       batch.finish()
+      batch.end()
       this.writeNext()
     }
     const lines = batch.ops.length === 1 ? batch.ops[0]!.lines : batch.ops.flatMap((op) => op.lines)
@@ -799,7 +807,8 @@ class FileSpoolImpl implements FileSpool {
 
   private async idle(): Promise<void> {
     for (let i = 0; i < 1000 && (this.lastWrite || this.scheduled || this.draining || this.queue.length > 0); i++) {
-      await (this.lastWrite?.done ?? this.draining ?? new Promise<void>((resolve) => setImmediate(resolve)))
+      // `ended`, not `done`: a stalled write's fd must stay open until the write is over.
+      await (this.lastWrite?.ended ?? this.draining ?? new Promise<void>((resolve) => setImmediate(resolve)))
     }
   }
 
