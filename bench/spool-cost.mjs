@@ -15,7 +15,6 @@
  * 5), BENCH_CYCLES (per scenario and round, default 4), BENCH_SECONDS (per load run, default 2), BENCH_RUNTIMES
  * (default node,deno), BENCH_QUICK=1 (1 round, 2 cycles, one short driver pair).
  */
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -24,7 +23,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { loadGenerator, runLoad } from './lib/load.mjs'
 import { envInt } from './lib/env.mjs'
 import { describeMachine } from './lib/machine.mjs'
-import { cpuMicros, machineBusyMicros, ownCpuMicros, track } from './lib/processes.mjs'
+import { cpuMicros, machineBusyMicros, ownCpuMicros, runBounded } from './lib/processes.mjs'
 import { BODIES, CHAT_PATH } from './lib/requests.mjs'
 import { median, medianInterval } from './lib/stats.mjs'
 import { bundleForNode, startAll } from './lib/targets.mjs'
@@ -98,29 +97,16 @@ const DRIVER = join(repoRoot, 'bench', 'servers', 'spool-driver.ts')
 const driverBundle = settings.runtimes.includes('node') ? await bundleForNode(DRIVER, join(repoRoot, 'dist', 'spool-driver.js')) : null
 
 /** Runs the driver once; resolves what it printed (`{ spool, events, left, cpuUs, ... }`). Killed after 60 s. */
-function runDriver(runtime, spool, dir) {
+async function runDriver(runtime, spool, dir) {
   const { rate, seconds } = settings.driver
-  const env = { ...process.env, SPOOL: spool, RATE: String(rate), SECONDS: String(seconds), DIR: dir, DENO_NO_UPDATE_CHECK: '1' }
+  const env = { SPOOL: spool, RATE: String(rate), SECONDS: String(seconds), DIR: dir, DENO_NO_UPDATE_CHECK: '1' }
   const [command, args] =
     runtime === 'node'
       ? [process.execPath, [driverBundle]]
       : [join(repoRoot, 'node_modules', '.bin', 'deno'), ['run', '-q', '--allow-read', `--allow-write=${dir}`, '--allow-env', DRIVER]]
-  return new Promise((resolve, reject) => {
-    const child = track(spawn(command, args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] }))
-    let out = ''
-    child.stdout.on('data', (data) => (out += data))
-    child.stderr.on('data', (data) => (out += data))
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
-    child.once('error', reject)
-    child.once('close', (code) => {
-      clearTimeout(timer)
-      const line = out.split('\n').find((l) => l.startsWith('{'))
-      if (code !== 0 || !line) return reject(new Error(`spool driver (${runtime}, ${spool}) exited with ${code}:\n${out}`))
-      const result = JSON.parse(line)
-      if (result.left !== 0) return reject(new Error(`spool driver (${runtime}, ${spool}): ${result.left} events were still spooled after shutdown`))
-      resolve(result)
-    })
-  })
+  const result = JSON.parse(await runBounded(command, args, 60_000, { env, cwd: repoRoot }))
+  if (result.left !== 0) throw new Error(`spool driver (${runtime}, ${spool}): ${result.left} events were still spooled after shutdown`)
+  return result
 }
 
 /** `pairs` pairs of driver runs, durable and memory spool, the order alternating; each pair gives µs per event. */

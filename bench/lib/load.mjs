@@ -2,10 +2,10 @@
  * Load generation: wrk (one thread) when it is installed, else autocannon from npm. Each run is bounded
  * by its duration, and the load generator is killed by PID if it overruns.
  */
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { track } from './processes.mjs'
+import { runBounded } from './processes.mjs'
 
 /** Picks the load generator: `{ name, version }`. BENCH_LOADGEN=autocannon forces the fallback. */
 export function loadGenerator(repoRoot) {
@@ -70,22 +70,4 @@ async function runAutocannon(bin, { url, headers, body, connections, seconds }) 
     p99Ms: r.latency.p99,
     errors: r.errors + r.timeouts + r.non2xx,
   }
-}
-
-/** Runs a command to completion and resolves its stdout; SIGKILLs it (by PID) after `timeoutMs`. */
-function runBounded(command, args, timeoutMs) {
-  return new Promise((resolve, reject) => {
-    const child = track(spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] }))
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (data) => (stdout += data))
-    child.stderr.on('data', (data) => (stderr += data))
-    const timer = setTimeout(() => process.kill(child.pid, 'SIGKILL'), timeoutMs)
-    child.once('error', reject)
-    child.once('close', (code, signal) => {
-      clearTimeout(timer)
-      if (code === 0) resolve(stdout)
-      else reject(new Error(`${command} exited with ${code ?? signal}:\n${stderr}${stdout}`))
-    })
-  })
 }

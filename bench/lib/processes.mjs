@@ -65,6 +65,27 @@ export function track(child) {
 }
 
 /**
+ * Runs a command to completion and resolves its stdout; SIGKILLs it (by PID) after `timeoutMs`. `env` is
+ * added to this process's environment.
+ */
+export function runBounded(command, args, timeoutMs, { env = {}, cwd } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = track(spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }))
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (data) => (stdout += data))
+    child.stderr.on('data', (data) => (stderr += data))
+    const timer = setTimeout(() => process.kill(child.pid, 'SIGKILL'), timeoutMs)
+    child.once('error', reject)
+    child.once('close', (code, signal) => {
+      clearTimeout(timer)
+      if (code === 0) resolve(stdout)
+      else reject(new Error(`${command} exited with ${code ?? signal}:\n${stderr}${stdout}`))
+    })
+  })
+}
+
+/**
  * Spawns a server and resolves once it logged `{"msg":"listening","url":...}` on a 127.0.0.1 address, or
  * `listeners` such lines with distinct `pid`s, all on the same URL (a forking server: one line per worker).
  * Returns `{ name, pid, pids, url, stop() }`: `pids` is the process itself followed by its workers.
