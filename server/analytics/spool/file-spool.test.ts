@@ -80,6 +80,18 @@ async function segmentLines(dir: string): Promise<number> {
   return lines
 }
 
+/** Holds the spool's next write() until the returned `resume` is called; it then goes to disk as it would have. */
+async function stallNextWrite(): Promise<() => void> {
+  const real = (await vi.importActual<typeof import('node:fs')>('node:fs')).write as (...a: unknown[]) => void
+  let resume!: () => void
+  const stalled = new Promise<void>((resolve) => (resume = resolve))
+  fsHooks.write = (...args) => {
+    fsHooks.write = null
+    void stalled.then(() => real(...args))
+  }
+  return resume
+}
+
 afterEach(async () => {
   vi.restoreAllMocks()
   fsHooks.fdatasync = null
@@ -235,13 +247,7 @@ describe('file spool: writes and group commit', () => {
   it('a stalled write stops holding written() after writeWaitLimitMs; its entries are still spooled once it completes', async () => {
     const dir = await tempDir()
     const spool = await openSpool(dir, { writeWaitLimitMs: 100 })
-    const real = (await vi.importActual<typeof import('node:fs')>('node:fs')).write as (...a: unknown[]) => void
-    let resume!: () => void
-    const stalled = new Promise<void>((resolve) => (resume = resolve))
-    fsHooks.write = (...args) => {
-      fsHooks.write = null
-      void stalled.then(() => real(...args))
-    }
+    const resume = await stallNextWrite()
 
     const appended = spool.append([entry(1)])
     const started = performance.now()
@@ -260,22 +266,13 @@ describe('file spool: writes and group commit', () => {
   it('close waits for a stalled write to end, however long written() was held', async () => {
     const dir = await tempDir()
     const spool = await openSpool(dir, { writeWaitLimitMs: 50 })
-    const real = (await vi.importActual<typeof import('node:fs')>('node:fs')).write as (...a: unknown[]) => void
-    let resume!: () => void
-    const stalled = new Promise<void>((resolve) => (resume = resolve))
-    let reachedDisk = false
-    fsHooks.write = (...args) => {
-      fsHooks.write = null
-      void stalled.then(() => {
-        reachedDisk = true
-        real(...args)
-      })
-    }
+    const resume = await stallNextWrite()
     const appended = spool.append([entry(1)])
     await spool.written() // released by the limit, the write still stalled
-    const closed = spool.close()
+    let isClosed = false
+    const closed = spool.close().then(() => (isClosed = true))
     await new Promise((resolve) => setTimeout(resolve, 100))
-    expect(reachedDisk).toBe(false)
+    expect(isClosed).toBe(false) // its segment's fd is still needed by the write
     resume()
     await closed
     expect(await appended).toEqual({ spooled: 1, refused: 0 })
