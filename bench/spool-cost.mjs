@@ -38,7 +38,7 @@ const settings = {
   warmupSeconds: quick ? 1 : 3,
   runtimes: (process.env.BENCH_RUNTIMES ?? 'node,deno').split(',').map((s) => s.trim()),
   /** The pipeline without HTTP (bench/servers/spool-driver.ts): pairs per round, events a second, seconds per run. */
-  driver: { pairs: quick ? 1 : 4, rate: 2000, seconds: quick ? 2 : 10 },
+  driver: { pairs: quick ? 1 : 4, rate: 2000, warmupSeconds: quick ? 1 : 3, seconds: quick ? 2 : 10 },
 }
 for (const runtime of settings.runtimes) if (!['node', 'deno'].includes(runtime)) throw new Error(`BENCH_RUNTIMES: unknown runtime ${runtime}`)
 
@@ -98,8 +98,8 @@ const driverBundle = settings.runtimes.includes('node') ? await bundleForNode(DR
 
 /** Runs the driver once; resolves what it printed (`{ spool, events, left, cpuUs, ... }`). Killed after 60 s. */
 async function runDriver(runtime, spool, dir) {
-  const { rate, seconds } = settings.driver
-  const env = { SPOOL: spool, RATE: String(rate), SECONDS: String(seconds), DIR: dir, DENO_NO_UPDATE_CHECK: '1' }
+  const { rate, warmupSeconds, seconds } = settings.driver
+  const env = { SPOOL: spool, RATE: String(rate), WARMUP_SECONDS: String(warmupSeconds), SECONDS: String(seconds), DIR: dir, DENO_NO_UPDATE_CHECK: '1' }
   const [command, args] =
     runtime === 'node'
       ? [process.execPath, [driverBundle]]
@@ -223,7 +223,7 @@ function markdown({ summary, driver, events, otherCpuCores }) {
     '',
     '## The spool\'s CPU per event, without HTTP',
     '',
-    `\`bench/servers/spool-driver.ts\` hands ${settings.driver.rate.toLocaleString('en-US')} events a second for ${settings.driver.seconds} s to the real delivery (posthog-node, batch JSON, gzip) over`,
+    `\`bench/servers/spool-driver.ts\` hands ${settings.driver.rate.toLocaleString('en-US')} events a second for ${settings.driver.seconds} s, after a ${settings.driver.warmupSeconds} s warm-up, to the real delivery (posthog-node, batch JSON, gzip) over`,
     'the durable spool or the memory one, as the relay does, with a PostHog that accepts every batch at once, and reports',
     'the CPU time of its process (all threads) until delivery shut down with the spool empty. Without an HTTP load test',
     'the difference is far steadier. The share is that extra CPU against what the proxy with analytics off takes per',
