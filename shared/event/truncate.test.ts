@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { rememberedPropertiesJson } from './properties-json.ts'
 import { capEventSize, MAX_EVENT_BYTES, utf8Length } from './truncate.ts'
 
 const bytesOf = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).length
@@ -23,6 +24,16 @@ describe('capEventSize', () => {
   it('returns the same object when the event is under the cap', () => {
     const props = baseProps({})
     expect(capEventSize(props)).toBe(props)
+  })
+
+  it('remembers the JSON it measured for properties it lets through, and none for a shortened copy', () => {
+    const props = baseProps({ note: 'é "q" \n 😀' })
+    expect(rememberedPropertiesJson(capEventSize(props))).toBe(JSON.stringify(props))
+    const big = baseProps({ $ai_input: [{ role: 'user', content: 'x'.repeat(5_000) }] })
+    const capped = capEventSize(big, 2_000)
+    expect(capped).not.toBe(big)
+    expect(rememberedPropertiesJson(capped)).toBeUndefined()
+    expect(rememberedPropertiesJson(big)).toBeUndefined()
   })
 
   it('keeps an event of exactly the cap whole and cuts one a byte over', () => {

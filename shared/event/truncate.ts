@@ -3,6 +3,7 @@
  * dropping the event. Order: cut the longest strings, then drop the oldest input messages, then, as a
  * last resort, replace a whole content property by a marker.
  */
+import { rememberPropertiesJson } from './properties-json.ts'
 
 /** Cap on the UTF-8 JSON size of an event's properties; leaves room for posthog-node's envelope. */
 export const MAX_EVENT_BYTES = 900_000
@@ -23,8 +24,9 @@ export function removedMessagesMarker(count: number): { role: 'system'; content:
 }
 
 /**
- * Returns `properties` itself when its JSON is at most `maxBytes` UTF-8 bytes, else a shortened copy
- * (the input is not mutated). Best effort only if the non-content properties alone exceed the cap.
+ * Returns `properties` itself when its JSON is at most `maxBytes` UTF-8 bytes (and remembers that JSON:
+ * properties-json.ts), else a shortened copy (the input is not mutated). Best effort only if the
+ * non-content properties alone exceed the cap.
  */
 export function capEventSize(
   properties: Record<string, unknown>,
@@ -32,7 +34,10 @@ export function capEventSize(
 ): Record<string, unknown> {
   const json = JSON.stringify(properties) ?? ''
   // A UTF-16 unit is 1 to 3 UTF-8 bytes, so most events are decided without counting.
-  if (json.length * 3 <= maxBytes || (json.length <= maxBytes && utf8Length(json) <= maxBytes)) return properties
+  if (json.length * 3 <= maxBytes || (json.length <= maxBytes && utf8Length(json) <= maxBytes)) {
+    rememberPropertiesJson(properties, json)
+    return properties
+  }
 
   const out: Record<string, unknown> = { ...properties }
   for (const key of CONTENT_KEYS) {

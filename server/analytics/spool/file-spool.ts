@@ -54,7 +54,7 @@ import { clearTimeout, setImmediate, setTimeout } from 'node:timers'
 import { promisify } from 'node:util'
 import { syncDir } from '../../adapters/sync-dir.ts'
 import { acquireDirLock, type DirLock, errorCode } from './lock.ts'
-import { decodeSegment, encodeRecord, type Line, linesToBuffer, writeLines } from './record.ts'
+import { decodeSegment, encodeEntry, encodeRecord, type Line, linesToBuffer, writeLines } from './record.ts'
 import type { AppendResult, Spool, SpoolEntry, SpoolStats } from './types.ts'
 
 export interface FileSpoolOptions {
@@ -282,7 +282,7 @@ class FileSpoolImpl implements FileSpool {
           already++ // on disk and waiting: nothing to add
           continue
         }
-        const line = encodeRecord({ k: 'e', at, e: entry })
+        const line = encodeEntry(at, entry)
         if (this.liveBytes + this.reserved + bytes + line.bytes > this.maxBytes) {
           refused++
           continue
@@ -726,7 +726,7 @@ class FileSpoolImpl implements FileSpool {
     let bytes = 0
     for (const item of this.index.values()) {
       if (!sources.has(item.seg) || item.busy || item.moving) continue
-      const line = encodeRecord({ k: 'e', at: item.at, e: item.entry })
+      const line = encodeEntry(item.at, item.entry)
       item.moving = true
       items.push(item)
       lines.push(line)

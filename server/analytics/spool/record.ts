@@ -9,12 +9,14 @@
  */
 import { Buffer } from 'node:buffer'
 import { crc32 } from 'node:zlib'
+import { rememberedPropertiesJson } from '../../../shared/event/properties-json.ts'
 import type { SpoolEntry } from './types.ts'
 
 const NEWLINE = 0x0a
 const SPACE = 0x20
 /** 8 hex digits + one space. */
 const PREFIX = 9
+const PROPERTIES_KEY = ',"properties":'
 
 export type SpoolRecord = { k: 'e'; at: number; e: SpoolEntry } | { k: 'a'; u: string[] }
 
@@ -25,6 +27,23 @@ export type SpoolRecord = { k: 'e'; at: number; e: SpoolEntry } | { k: 'a'; u: s
 export interface Line {
   json: string
   bytes: number
+}
+
+/**
+ * An entry's record, as `encodeRecord` would give it. The properties' JSON is the one the event's size check
+ * made, when it made one (shared/event/properties-json.ts): the rest of the entry is a few short strings, so
+ * that is most of the encoding saved.
+ */
+export function encodeEntry(at: number, entry: SpoolEntry): Line {
+  const properties = rememberedPropertiesJson(entry.properties)
+  if (properties === undefined) return encodeRecord({ k: 'e', at, e: entry })
+  const { uuid, host, apiKey, event, distinctId, timestamp } = entry
+  // Without the closing braces of `e` and of the record: the properties go before them.
+  const head = JSON.stringify({ k: 'e', at, e: { uuid, host, apiKey, event, distinctId, timestamp } }).slice(0, -2)
+  return {
+    json: `${head}${PROPERTIES_KEY}${properties}}}`,
+    bytes: PREFIX + Buffer.byteLength(head) + PROPERTIES_KEY.length + Buffer.byteLength(properties) + 2 + 1,
+  }
 }
 
 /** Throws a content-free error for what JSON cannot carry. */
