@@ -1,4 +1,3 @@
-import { Buffer } from 'node:buffer'
 import { describe, expect, it } from 'vitest'
 import { capEventSize } from '../../../shared/event/truncate.ts'
 import { decodeSegment, encodeEntry, encodeRecord, linesToBuffer } from './record.ts'
@@ -32,6 +31,6 @@ describe('encodeEntry', () => {
     const e = entry({ ...PROPERTIES })
     const line = encodeEntry(7, e)
     expect(line).toEqual(encodeRecord({ k: 'e', at: 7, e }))
-    expect(decodeSegment(Buffer.from(linesToBuffer([line]))).records[0]?.record).toEqual({ k: 'e', at: 7, e })
+    expect(decodeSegment(linesToBuffer([line])).records[0]?.record).toEqual({ k: 'e', at: 7, e })
   })
 })
