@@ -2,8 +2,10 @@
  * `npm run bench:spool`: what the durable spool costs (issue #5 asks for under 5%), measured two ways.
  *
  * 1. The pipeline without HTTP: bench/servers/spool-driver.ts runs delivery over the durable spool and over
- *    one in memory, in alternating pairs; the difference in CPU per event, against the CPU per request of
- *    the proxy with analytics off, is what the spool costs a proxy bound by its CPU.
+ *    one in memory, in alternating pairs, two ways. Saturated: a proxy bound by its CPU, whose requests each
+ *    take the CPU the proxy with analytics off took per request in the same round; the events a second with
+ *    each spool give the throughput the durable one costs. At a fixed rate: the CPU per event of a mostly idle
+ *    process, which pays for waking its threads again and again.
  * 2. Paired HTTP load: the same proxy runs three ways per runtime: the durable spool (`node`, `deno`), the
  *    spool swapped for one in memory (`-mem`: every event still built, sent and delivered) and analytics off
  *    (`-off`). On a shared 2-core VM, throughput drifts by more than 5% between minutes and between fresh
@@ -37,8 +39,15 @@ const settings = {
   seconds: envInt('BENCH_SECONDS', 2, 1, 30),
   warmupSeconds: quick ? 1 : 3,
   runtimes: (process.env.BENCH_RUNTIMES ?? 'node,deno').split(',').map((s) => s.trim()),
-  /** The pipeline without HTTP (bench/servers/spool-driver.ts): pairs per round, events a second, seconds per run. */
-  driver: { pairs: quick ? 1 : 4, rate: 2000, warmupSeconds: quick ? 1 : 3, seconds: quick ? 2 : 10 },
+  /**
+   * The pipeline without HTTP (bench/servers/spool-driver.ts), pairs per round of each mode: saturated (connections,
+   * seconds per run) and at a fixed rate (events a second, seconds per run).
+   */
+  driver: {
+    warmupSeconds: quick ? 1 : 3,
+    saturated: { pairs: quick ? 1 : 4, connections: 50, seconds: quick ? 2 : 6 },
+    rate: { pairs: quick ? 1 : 2, rate: 2000, seconds: quick ? 2 : 10 },
+  },
 }
 for (const runtime of settings.runtimes) if (!['node', 'deno'].includes(runtime)) throw new Error(`BENCH_RUNTIMES: unknown runtime ${runtime}`)
 
@@ -96,10 +105,9 @@ async function measureRound(runtime, round) {
 const DRIVER = join(repoRoot, 'bench', 'servers', 'spool-driver.ts')
 const driverBundle = settings.runtimes.includes('node') ? await bundleForNode(DRIVER, join(repoRoot, 'dist', 'spool-driver.js')) : null
 
-/** Runs the driver once; resolves what it printed (`{ spool, events, left, cpuUs, ... }`). Killed after 60 s. */
-async function runDriver(runtime, spool, dir) {
-  const { rate, warmupSeconds, seconds } = settings.driver
-  const env = { SPOOL: spool, RATE: String(rate), WARMUP_SECONDS: String(warmupSeconds), SECONDS: String(seconds), DIR: dir, DENO_NO_UPDATE_CHECK: '1' }
+/** Runs the driver once; resolves what it printed (`{ spool, events, eventsPerSecond, left, cpuUs, ... }`). Killed after 60 s. */
+async function runDriver(runtime, spool, dir, modeEnv) {
+  const env = { SPOOL: spool, WARMUP_SECONDS: String(settings.driver.warmupSeconds), DIR: dir, DENO_NO_UPDATE_CHECK: '1', ...modeEnv }
   const [command, args] =
     runtime === 'node'
       ? [process.execPath, [driverBundle]]
@@ -109,16 +117,39 @@ async function runDriver(runtime, spool, dir) {
   return result
 }
 
-/** `pairs` pairs of driver runs, durable and memory spool, the order alternating; each pair gives µs per event. */
-async function measureDriver(runtime, round) {
+/**
+ * Pairs of driver runs, durable and memory spool, the order alternating: saturated ones whose requests each take
+ * `workUs` of CPU, then ones at a fixed rate. Each pair gives both runs' CPU per event and events a second.
+ */
+async function measureDriver(runtime, round, workUs) {
+  const { saturated, rate } = settings.driver
+  const modes = [
+    { mode: 'saturated', pairs: saturated.pairs, env: { MODE: 'saturated', CONNECTIONS: String(saturated.connections), WORK_US: String(Math.round(workUs)), SECONDS: String(saturated.seconds) } },
+    { mode: 'rate', pairs: rate.pairs, env: { MODE: 'rate', RATE: String(rate.rate), SECONDS: String(rate.seconds) } },
+  ]
   const pairs = []
-  for (let pair = 0; pair < settings.driver.pairs; pair++) {
-    const order = pair % 2 === 0 ? ['file', 'memory'] : ['memory', 'file']
-    const runs = {}
-    for (const spool of order) runs[spool] = await runDriver(runtime, spool, mkdtempSync(join(tempRoot, `driver-${runtime}-${round}-`)))
-    const perEvent = (r) => r.cpuUs / r.events
-    pairs.push({ runtime, round, pair: pair + 1, fileUsPerEvent: perEvent(runs.file), memoryUsPerEvent: perEvent(runs.memory) })
-    say(`${runtime} round ${round} driver pair ${pair + 1}: durable ${perEvent(runs.file).toFixed(1)} µs/event, memory ${perEvent(runs.memory).toFixed(1)} µs/event`)
+  for (const { mode, pairs: count, env } of modes) {
+    for (let pair = 0; pair < count; pair++) {
+      const order = pair % 2 === 0 ? ['file', 'memory'] : ['memory', 'file']
+      const runs = {}
+      for (const spool of order) runs[spool] = await runDriver(runtime, spool, mkdtempSync(join(tempRoot, `driver-${runtime}-${round}-`)), env)
+      const perEvent = (r) => r.cpuUs / r.events
+      pairs.push({
+        runtime,
+        round,
+        mode,
+        pair: pair + 1,
+        workUs: mode === 'saturated' ? Math.round(workUs) : null,
+        fileUsPerEvent: perEvent(runs.file),
+        memoryUsPerEvent: perEvent(runs.memory),
+        fileEventsPerSecond: runs.file.eventsPerSecond,
+        memoryEventsPerSecond: runs.memory.eventsPerSecond,
+      })
+      say(
+        `${runtime} round ${round} driver ${mode} pair ${pair + 1}: durable ${perEvent(runs.file).toFixed(1)} µs/event, ` +
+          `${Math.round(runs.file.eventsPerSecond)}/s; memory ${perEvent(runs.memory).toFixed(1)} µs/event, ${Math.round(runs.memory.eventsPerSecond)}/s`,
+      )
+    }
   }
   return pairs
 }
@@ -177,24 +208,35 @@ function summarize(cycles) {
 }
 
 /**
- * Per runtime: the pipeline's CPU per event with each spool, the durable spool's extra CPU per event (median and
- * 95% interval over pairs), and that extra as a share of the CPU the proxy with analytics off takes per request.
+ * Per runtime and driver mode: the pipeline's CPU per event with each spool, the durable spool's extra CPU per
+ * event (median and 95% interval over pairs) and that extra as a share of the CPU the proxy with analytics off
+ * takes per request; saturated, also the throughput the durable spool loses against the memory one, and the same
+ * loss against the throughput of the work alone (a proxy with analytics off).
  */
 function summarizeDriver(pairs, summary) {
-  return settings.runtimes.map((runtime) => {
-    const mine = pairs.filter((p) => p.runtime === runtime)
-    const extra = summarizeQuantity(mine, (p) => p.fileUsPerEvent - p.memoryUsPerEvent)
-    const offCpu = Object.fromEntries(summary.filter((s) => s.runtime === runtime).map((s) => [s.scenario, s.cpuUsPerRequest.off]))
-    const share = (cpu) => (extra.median === null || !cpu ? null : extra.median / cpu)
-    return {
-      runtime,
-      fileUsPerEvent: median(mine.map((p) => p.fileUsPerEvent)),
-      memoryUsPerEvent: median(mine.map((p) => p.memoryUsPerEvent)),
-      extraUsPerEvent: extra,
-      offCpuUsPerRequest: offCpu,
-      shareOfOff: Object.fromEntries(Object.entries(offCpu).map(([scenario, cpu]) => [scenario, share(cpu)])),
-    }
-  })
+  return settings.runtimes.flatMap((runtime) =>
+    ['saturated', 'rate'].map((mode) => {
+      const mine = pairs.filter((p) => p.runtime === runtime && p.mode === mode)
+      const extra = summarizeQuantity(mine, (p) => p.fileUsPerEvent - p.memoryUsPerEvent)
+      const offCpu = Object.fromEntries(summary.filter((s) => s.runtime === runtime).map((s) => [s.scenario, s.cpuUsPerRequest.off]))
+      const share = (cpu) => (extra.median === null || !cpu ? null : extra.median / cpu)
+      return {
+        runtime,
+        mode,
+        workUs: mode === 'saturated' ? median(mine.map((p) => p.workUs)) : null,
+        fileUsPerEvent: median(mine.map((p) => p.fileUsPerEvent)),
+        memoryUsPerEvent: median(mine.map((p) => p.memoryUsPerEvent)),
+        fileEventsPerSecond: median(mine.map((p) => p.fileEventsPerSecond)),
+        memoryEventsPerSecond: median(mine.map((p) => p.memoryEventsPerSecond)),
+        extraUsPerEvent: extra,
+        throughputCost: mode === 'saturated' ? summarizeQuantity(mine, (p) => 1 - p.fileEventsPerSecond / p.memoryEventsPerSecond) : null,
+        throughputCostOfOff:
+          mode === 'saturated' ? summarizeQuantity(mine, (p) => ((p.memoryEventsPerSecond - p.fileEventsPerSecond) * p.workUs) / 1e6) : null,
+        offCpuUsPerRequest: offCpu,
+        shareOfOff: Object.fromEntries(Object.entries(offCpu).map(([scenario, cpu]) => [scenario, share(cpu)])),
+      }
+    }),
+  )
 }
 
 const pct = (v) => (v === null ? '–' : `${(v * 100).toFixed(1)}%`)
@@ -221,27 +263,56 @@ function markdown({ summary, driver, events, otherCpuCores }) {
     'set of processes. Figures are medians over every cycle, with a distribution-free 95% interval for the median, and the',
     'median of each round (fresh processes) to show how much a process set alone moves them.',
     '',
-    '## The spool\'s CPU per event, without HTTP',
+    '## The spool\'s cost to a proxy bound by its CPU, without HTTP',
     '',
-    `\`bench/servers/spool-driver.ts\` hands ${settings.driver.rate.toLocaleString('en-US')} events a second for ${settings.driver.seconds} s, after a ${settings.driver.warmupSeconds} s warm-up, to the real delivery (posthog-node, batch JSON, gzip) over`,
-    'the durable spool or the memory one, as the relay does, with a PostHog that accepts every batch at once, and reports',
-    'the CPU time of its process (all threads) until delivery shut down with the spool empty. Without an HTTP load test',
-    'the difference is far steadier. The share is that extra CPU against what the proxy with analytics off takes per',
-    'request (measured below, same run): for a proxy that is bound by its CPU, the throughput the spool costs.',
+    `\`bench/servers/spool-driver.ts\` runs the real delivery (posthog-node, batch JSON, gzip) over the durable spool or the`,
+    'memory one, as the relay hands it events, with a PostHog that accepts every batch at once. Without an HTTP load test',
+    'the difference is far steadier. Saturated, it stands for a proxy that is bound by its CPU:',
+    `${settings.driver.saturated.connections} requests at a time, each taking the CPU that this round's proxy with analytics off took per non-stream`,
+    'request (below) and handing over one event, waiting for its `written()` as the response does, and the next request',
+    `starting on the next turn of the event loop; ${settings.driver.saturated.seconds} s per run after a ${settings.driver.warmupSeconds} s warm-up. The events a second it reaches with each spool`,
+    'give the throughput the durable one costs (1 − durable/memory), and the same loss counted against the rate of the',
+    'work alone (a proxy with analytics off). The CPU columns count every thread of the process, until delivery shut',
+    'down with the spool empty; the share is the extra CPU per event against the analytics-off CPU per request.',
+    '',
+    table(
+      ['runtime', 'work µs/request', 'durable events/s', 'memory events/s', 'throughput cost', '95% interval', 'per round', 'against analytics off', 'extra CPU µs/event', 'share of analytics-off CPU/request', 'pairs'],
+      driver
+        .filter((d) => d.mode === 'saturated')
+        .map((d) => [
+          d.runtime,
+          int(d.workUs),
+          int(d.fileEventsPerSecond),
+          int(d.memoryEventsPerSecond),
+          `**${pct(d.throughputCost.median)}**`,
+          interval(d.throughputCost),
+          d.throughputCost.rounds.map(pct).join(', '),
+          `**${pct(d.throughputCostOfOff.median)}**`,
+          d.extraUsPerEvent.median?.toFixed(1) ?? '–',
+          pct(d.shareOfOff['json-c50'] ?? null),
+          d.extraUsPerEvent.samples,
+        ]),
+    ),
+    '',
+    `At a fixed rate, ${settings.driver.rate.rate.toLocaleString('en-US')} events a second in 10 ms ticks for ${settings.driver.rate.seconds} s, the process is idle most of the time, and each`,
+    'write wakes a thread of the pool and then the event loop. This VM charges 100 µs and more of CPU for such a',
+    'wake-up, which a busy process does not pay, so this is the CPU an event costs a proxy under light load:',
     '',
     table(
       ['runtime', 'durable spool µs/event', 'memory µs/event', 'extra µs/event', '95% interval', 'per round', 'share of analytics-off CPU/request, non-stream', 'stream', 'pairs'],
-      driver.map((d) => [
-        d.runtime,
-        d.fileUsPerEvent?.toFixed(1) ?? '–',
-        d.memoryUsPerEvent?.toFixed(1) ?? '–',
-        `**${d.extraUsPerEvent.median?.toFixed(1) ?? '–'}**`,
-        d.extraUsPerEvent.interval ? d.extraUsPerEvent.interval.map((v) => v.toFixed(1)).join(' to ') : '–',
-        d.extraUsPerEvent.rounds.map((v) => v.toFixed(1)).join(', '),
-        `**${pct(d.shareOfOff['json-c50'] ?? null)}**`,
-        pct(d.shareOfOff['stream-c50'] ?? null),
-        d.extraUsPerEvent.samples,
-      ]),
+      driver
+        .filter((d) => d.mode === 'rate')
+        .map((d) => [
+          d.runtime,
+          d.fileUsPerEvent?.toFixed(1) ?? '–',
+          d.memoryUsPerEvent?.toFixed(1) ?? '–',
+          `**${d.extraUsPerEvent.median?.toFixed(1) ?? '–'}**`,
+          d.extraUsPerEvent.interval ? d.extraUsPerEvent.interval.map((v) => v.toFixed(1)).join(' to ') : '–',
+          d.extraUsPerEvent.rounds.map((v) => v.toFixed(1)).join(', '),
+          pct(d.shareOfOff['json-c50'] ?? null),
+          pct(d.shareOfOff['stream-c50'] ?? null),
+          d.extraUsPerEvent.samples,
+        ]),
     ),
     '',
     '## The spool\'s cost in throughput (HTTP load, paired cycles)',
@@ -300,7 +371,9 @@ for (let round = 1; round <= settings.rounds; round++) {
   for (const runtime of settings.runtimes) {
     const cpuBefore = ownCpuMicros()
     const measured = await measureRound(runtime, round)
-    driverPairs.push(...(await measureDriver(runtime, round)))
+    // The work of a saturated driver's request: what this round's proxy with analytics off took per request, non-stream.
+    const offCpu = median(measured.cycles.filter((c) => c.scenario === 'json-c50').map((c) => c.off.cpuUsPerRequest))
+    driverPairs.push(...(await measureDriver(runtime, round, offCpu)))
     benchCpu += ownCpuMicros() - cpuBefore
     cycles.push(...measured.cycles)
     events.push({ runtime, round, targets: measured.events })
