@@ -119,12 +119,12 @@ async function runDriver(runtime, spool, dir, modeEnv) {
 
 /**
  * Pairs of driver runs, durable and memory spool, the order alternating: saturated ones whose requests each take
- * `workUs` of CPU, then ones at a fixed rate. Each pair gives both runs' CPU per event and events a second.
+ * `workUs` (whole µs) of CPU, then ones at a fixed rate. Each pair gives both runs' CPU per event and events a second.
  */
 async function measureDriver(runtime, round, workUs) {
   const { saturated, rate } = settings.driver
   const modes = [
-    { mode: 'saturated', pairs: saturated.pairs, env: { MODE: 'saturated', CONNECTIONS: String(saturated.connections), WORK_US: String(Math.round(workUs)), SECONDS: String(saturated.seconds) } },
+    { mode: 'saturated', pairs: saturated.pairs, env: { MODE: 'saturated', CONNECTIONS: String(saturated.connections), WORK_US: String(workUs), SECONDS: String(saturated.seconds) } },
     { mode: 'rate', pairs: rate.pairs, env: { MODE: 'rate', RATE: String(rate.rate), SECONDS: String(rate.seconds) } },
   ]
   const pairs = []
@@ -139,7 +139,7 @@ async function measureDriver(runtime, round, workUs) {
         round,
         mode,
         pair: pair + 1,
-        workUs: mode === 'saturated' ? Math.round(workUs) : null,
+        workUs: mode === 'saturated' ? workUs : null,
         fileUsPerEvent: perEvent(runs.file),
         memoryUsPerEvent: perEvent(runs.memory),
         fileEventsPerSecond: runs.file.eventsPerSecond,
@@ -373,7 +373,7 @@ for (let round = 1; round <= settings.rounds; round++) {
     const measured = await measureRound(runtime, round)
     // The work of a saturated driver's request: what this round's proxy with analytics off took per request, non-stream.
     const offCpu = median(measured.cycles.filter((c) => c.scenario === 'json-c50').map((c) => c.off.cpuUsPerRequest))
-    driverPairs.push(...(await measureDriver(runtime, round, offCpu)))
+    driverPairs.push(...(await measureDriver(runtime, round, Math.round(offCpu))))
     benchCpu += ownCpuMicros() - cpuBefore
     cycles.push(...measured.cycles)
     events.push({ runtime, round, targets: measured.events })

@@ -13,7 +13,7 @@
  *   second with each spool give the throughput the durable one costs such a proxy.
  *
  * Prints one JSON line: the events, the events a second of the measured part, and the CPU time they took
- * (user + system, every thread), from its start until delivery shut down with the spool empty.
+ * (user + system, every thread), from the end of the warm-up until delivery shut down with the spool empty.
  */
 import { setImmediate } from 'node:timers'
 import { uuidv7 } from 'uuidv7'
